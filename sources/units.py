@@ -1,0 +1,210 @@
+"""Chinese statistical units and value cells, normalised before anything is stored.
+
+NBS tables write magnitudes into the unit (亿元 = 1e8 yuan, 万吨标准煤 = 1e4 tce) and
+decorate values with footnote marks and missing-value dashes. Everything here is pure
+string handling, so every connector converts units and reads cells the same way:
+``value_canonical = value_as_written * factor``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+class UnknownUnitError(ValueError):
+    """A unit greenstat has no conversion for; the caller quarantines the value."""
+
+
+class BadValueError(ValueError):
+    """A value cell that is neither a number nor a missing-value marker."""
+
+
+@dataclass(frozen=True)
+class UnitConversion:
+    """How to turn a value in ``unit_as_written`` into ``canonical`` units."""
+
+    unit_as_written: str
+    canonical: str
+    factor: float
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """One value cell: the number (None when missing) and the footnote marks it carried."""
+
+    value: float | None
+    flags: str
+    missing: bool
+
+
+# Base units: name as written (after normalisation) -> (canonical, factor).
+_BASE_UNITS: dict[str, tuple[str, float]] = {
+    # money
+    "元": ("yuan", 1.0),
+    "千元": ("yuan", 1e3),
+    "万元": ("yuan", 1e4),
+    "百万元": ("yuan", 1e6),
+    "亿元": ("yuan", 1e8),
+    "万亿元": ("yuan", 1e12),
+    # people
+    "人": ("persons", 1.0),
+    "万人": ("persons", 1e4),
+    "亿人": ("persons", 1e8),
+    # energy, as standard coal equivalent
+    "吨标准煤": ("tce", 1.0),
+    "万吨标准煤": ("tce", 1e4),
+    "亿吨标准煤": ("tce", 1e8),
+    "吨标煤": ("tce", 1.0),
+    "万吨标煤": ("tce", 1e4),
+    "亿吨标煤": ("tce", 1e8),
+    "tce": ("tce", 1.0),
+    # electricity
+    "千瓦时": ("kWh", 1.0),
+    "万千瓦时": ("kWh", 1e4),
+    "亿千瓦时": ("kWh", 1e8),
+    "kwh": ("kWh", 1.0),
+    "千瓦": ("kW", 1.0),
+    "万千瓦": ("kW", 1e4),
+    "亿千瓦": ("kW", 1e8),
+    "kw": ("kW", 1.0),
+    # mass
+    "吨": ("t", 1.0),
+    "万吨": ("t", 1e4),
+    "亿吨": ("t", 1e8),
+    "吨二氧化碳": ("t CO2", 1.0),
+    "万吨二氧化碳": ("t CO2", 1e4),
+    "亿吨二氧化碳": ("t CO2", 1e8),
+    # volume
+    "立方米": ("m3", 1.0),
+    "万立方米": ("m3", 1e4),
+    "亿立方米": ("m3", 1e8),
+    "m3": ("m3", 1.0),
+    # ratios
+    "%": ("percent", 1.0),
+    "‰": ("permille", 1.0),
+    # counts
+    "个": ("count", 1.0),
+    "家": ("count", 1.0),
+    "座": ("count", 1.0),
+    "万个": ("count", 1e4),
+    "万家": ("count", 1e4),
+}
+
+_MISSING_MARKERS = frozenset(
+    {"", "—", "——", "--", "-", "－", "…", "……", "...", "空", "na", "n/a", "null", "nan"}
+)
+_FLAG_CHARS = frozenset("*#※" + "".join(chr(c) for c in range(0x2460, 0x2474)))  # ①..⑳
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_OPEN, _CLOSE = "(（", ")）"
+
+
+def _normalise_unit(text: str) -> str:
+    """Full-width forms to ASCII (（）％ -> ()%), all whitespace removed, one outer pair
+    of parentheses dropped, so '（万吨 标准煤）' and '万吨标准煤' look the same."""
+    norm = "".join(unicodedata.normalize("NFKC", text).split())
+    if len(norm) >= 2 and norm[0] == "(" and norm[-1] == ")":
+        norm = norm[1:-1]
+    return norm
+
+
+def _lookup(norm: str) -> tuple[str, float] | None:
+    return _BASE_UNITS.get(norm) or _BASE_UNITS.get(norm.lower())
+
+
+def parse_unit(text: str) -> UnitConversion:
+    """The canonical unit and factor for a unit as NBS writes it.
+
+    Ratios like 吨标准煤/万元 (energy intensity) are the quotient of two known units.
+    Raises UnknownUnitError naming the unit rather than guessing a factor.
+    """
+    norm = _normalise_unit(text)
+    found = _lookup(norm)
+    if found is None and norm.count("/") == 1:
+        num, den = (_lookup(part) for part in norm.split("/"))
+        if num is not None and den is not None:
+            # Intensities keep the Chinese statistical denominator, per 10^4 yuan (万元).
+            if den == ("yuan", 1e4):
+                found = (f"{num[0]}/10k yuan", num[1])
+            else:
+                found = (f"{num[0]}/{den[0]}", num[1] / den[1])
+    if found is None:
+        raise UnknownUnitError(f"unknown unit {text.strip()!r}")
+    canonical, factor = found
+    return UnitConversion(unit_as_written=text.strip(), canonical=canonical, factor=factor)
+
+
+def is_known_unit(text: str) -> bool:
+    """True if parse_unit would accept ``text``."""
+    try:
+        parse_unit(text)
+    except UnknownUnitError:
+        return False
+    return True
+
+
+def split_name_unit(label: str) -> tuple[str, str | None]:
+    """Split an NBS indicator label into (name, unit).
+
+    NBS puts the unit in the LAST parenthesised group ('人口数(人口抽样调查)(人)'); earlier
+    groups belong to the name. When that group is not a known unit the label is returned
+    whole with None, so a qualifier is never mistaken for a unit.
+    """
+    text = label.strip()
+    if not text or text[-1] not in _CLOSE:
+        return text, None
+    depth = 0
+    for pos in range(len(text) - 1, -1, -1):
+        ch = text[pos]
+        if ch in _CLOSE:
+            depth += 1
+        elif ch in _OPEN:
+            depth -= 1
+            if depth == 0:
+                break
+    else:
+        return text, None  # unbalanced parentheses
+    unit = text[pos + 1 : -1].strip()
+    name = text[:pos].strip()
+    if not name or not unit or not is_known_unit(unit):
+        return text, None
+    return name, unit
+
+
+def _strip_flags(text: str) -> tuple[str, str]:
+    """Footnote marks peeled off both ends, kept in reading order."""
+    head: list[str] = []
+    tail: list[str] = []
+    start, end = 0, len(text)
+    while start < end and (text[start] in _FLAG_CHARS or text[start].isspace()):
+        if not text[start].isspace():
+            head.append(text[start])
+        start += 1
+    while end > start and (text[end - 1] in _FLAG_CHARS or text[end - 1].isspace()):
+        if not text[end - 1].isspace():
+            tail.append(text[end - 1])
+        end -= 1
+    return text[start:end], "".join(head) + "".join(reversed(tail))
+
+
+def parse_value(text: str) -> ParsedValue:
+    """Read one value cell as written.
+
+    Missing markers ('', —, …, NA) give ``missing=True`` and never a zero; footnote marks
+    (* # ※ ①-⑳) are stripped from either end and returned as ``flags``; thousands
+    separators are dropped. Anything else raises BadValueError quoting the text.
+    """
+    core, flags = _strip_flags(text.strip())
+    if core.lower() in _MISSING_MARKERS:
+        return ParsedValue(value=None, flags=flags, missing=True)
+    # NFKC after the flags are off: it would turn ① into 1.
+    norm = unicodedata.normalize("NFKC", core).replace("\u2212", "-").strip()
+    if norm.lower() in _MISSING_MARKERS:
+        return ParsedValue(value=None, flags=flags, missing=True)
+    if _THOUSANDS.fullmatch(norm):
+        norm = norm.replace(",", "")
+    if not _NUMBER.fullmatch(norm):
+        raise BadValueError(f"not a number: {text.strip()!r}")
+    return ParsedValue(value=float(norm), flags=flags, missing=False)
