@@ -30,7 +30,8 @@ PROGRESS_STATUSES = (
     "not_quantifiable",
 )
 CANONICAL_UNITS = (
-    "percent", "count", "t", "tce", "kWh", "kW", "yuan", "m3", "persons", "t CO2", "MWh", "GJ",
+    "percent", "permille", "count", "t", "tce", "kWh", "kW", "yuan", "m3", "persons", "t CO2",
+    "tce/10k yuan", "t CO2/10k yuan", "m3/10k yuan",
 )
 
 
@@ -176,6 +177,8 @@ SOURCE_FILES = Table(
         _c("source_line", "VARCHAR", "Source line (数据来源：)", "数据来源"),
         _c("vintage", "VARCHAR", "Vintage assigned to the file's observations", "数据版本"),
         _c("vintage_basis", "VARCHAR", "How the vintage was set", "版本依据"),
+        _c("options", "VARCHAR", "Ingest options given for the file (JSON: indicator, region, "
+           "vintage)", "入库参数"),
         _c("cells_in", "BIGINT", "Value cells read", "读取的数值单元格数", unit="count"),
         _c("rows_loaded", "BIGINT", "Observations staged", "入库观测数", unit="count"),
         _c("rows_quarantined", "BIGINT", "Cells quarantined", "隔离数", unit="count"),

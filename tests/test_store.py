@@ -1,0 +1,138 @@
+"""The warehouse file: atomic publish, one writer at a time, readers never blocked."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from greenstat.settings import home
+from tests.conftest import greenstat
+from warehouse.ddl import full_ddl
+from warehouse.store import Warehouse, WarehouseError
+from warehouse.tables import TABLES
+
+
+@pytest.fixture
+def wh(tmp_path: Path) -> Warehouse:
+    return Warehouse(home(tmp_path / "home").ensure())
+
+
+def test_write_creates_every_table_with_bilingual_comments(wh: Warehouse) -> None:
+    with wh.write():
+        pass
+    with wh.connect_read() as con:
+        tables = {(s, t) for s, t in con.sql(
+            "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+        assert {(t.schema, t.name) for t in TABLES} <= tables
+        comment = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE schema_name = 'staging' "
+            "AND table_name = 'observations' AND column_name = 'data_kind'").fetchone()
+    assert comment is not None and "official" in comment[0] and "数据性质" in comment[0]
+
+
+def test_failed_write_publishes_nothing(wh: Warehouse) -> None:
+    with wh.write() as con:
+        con.execute("INSERT INTO ref.indicators (indicator_code, name_zh, name_en, unit, "
+                    "direction) VALUES ('a', '甲', 'A', 'count', 'higher')")
+    with pytest.raises(RuntimeError), wh.write() as con:
+        con.execute("DELETE FROM ref.indicators")
+        raise RuntimeError("boom")
+    with wh.connect_read() as con:
+        assert con.execute("SELECT count(*) FROM ref.indicators").fetchone() == (1,)
+    assert list(wh.home.build.glob("*.duckdb")) == []
+
+
+def test_reader_keeps_its_snapshot_while_a_writer_publishes(wh: Warehouse) -> None:
+    with wh.write() as con:
+        con.execute("CREATE TABLE ref.t AS SELECT 1 AS v")
+    reader = wh.connect_read()
+    with wh.write() as con:
+        con.execute("UPDATE ref.t SET v = 2")
+    assert reader.execute("SELECT v FROM ref.t").fetchone() == (1,)  # old, complete snapshot
+    reader.close()
+    with wh.connect_read() as fresh:
+        assert fresh.execute("SELECT v FROM ref.t").fetchone() == (2,)
+
+
+def test_writers_are_serialised(wh: Warehouse) -> None:
+    with wh.write() as con:
+        con.execute("CREATE TABLE ref.counter AS SELECT 0 AS n")
+
+    def bump() -> None:
+        for _ in range(5):
+            with wh.write() as con:
+                con.execute("UPDATE ref.counter SET n = n + 1")
+
+    threads = [threading.Thread(target=bump) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with wh.connect_read() as con:
+        assert con.execute("SELECT n FROM ref.counter").fetchone() == (15,)
+
+
+def test_foreign_writer_is_detected(wh: Warehouse) -> None:
+    with wh.write():
+        pass
+    wal = wh.path.with_name(wh.path.name + ".wal")
+    wal.write_bytes(b"x")
+    with pytest.raises(WarehouseError, match="outside greenstat"), wh.write():
+        pass
+
+
+def test_read_without_warehouse_says_what_to_do(wh: Warehouse) -> None:
+    with pytest.raises(WarehouseError, match="greenstat run"):
+        wh.connect_read()
+
+
+def test_ddl_script_runs_on_a_fresh_database() -> None:
+    con = duckdb.connect()
+    con.execute(full_ddl())
+    n = con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()
+    assert n == (len(TABLES),)
+
+
+READER = textwrap.dedent("""
+    import sys, time, duckdb
+    path, stop = sys.argv[1], sys.argv[2]
+    con = duckdb.connect(path, read_only=True)
+    import os
+    answers = 0
+    while not os.path.exists(stop):
+        n = con.execute("SELECT count(*) FROM marts.indicator_values").fetchone()[0]
+        assert n > 0, "reader saw an empty mart"
+        answers += 1
+        time.sleep(0.02)
+    print(answers)
+""")
+
+
+@pytest.mark.slow
+def test_analyst_holding_the_file_does_not_fail_a_run(demo_home: Path, tmp_path: Path) -> None:
+    """A read-only reader in another process holds warehouse.duckdb open through a whole
+    `greenstat run`; the run succeeds and the reader keeps getting answers throughout."""
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(demo_home / "warehouse.duckdb"), str(stop)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(0.5)
+    assert reader.poll() is None, reader.stderr.read() if reader.stderr else ""
+    run = greenstat("run", home=demo_home)
+    still_reading = reader.poll() is None
+    stop.touch()
+    out, err = reader.communicate(timeout=30)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert still_reading, err
+    assert reader.returncode == 0, err
+    assert int(out.strip()) > 10
+    with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.indicator_values").fetchone()[0] > 0

@@ -1,0 +1,42 @@
+"""Reference tables (``ref.*``) loaded from the reviewed files in ``sources/ref``."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from sources.catalogue import load_indicators
+from sources.regions import load_regions
+
+
+def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    regions = load_regions()
+    ref_regions = pa.table(  # noqa: F841 (read by DuckDB by name)
+        {
+            "region_code": [r.region_code for r in regions],
+            "gb2260": [r.gb2260 or None for r in regions],
+            "name_zh": [r.name_zh for r in regions],
+            "name_en": [r.name_en for r in regions],
+            "level": [r.level for r in regions],
+            "parent_code": [r.parent_code or None for r in regions],
+            "aliases": [list(r.aliases) for r in regions],
+        }
+    )
+    indicators = load_indicators()
+    ref_indicators = pa.table(  # noqa: F841
+        {
+            "indicator_code": [i.indicator_code for i in indicators],
+            "name_zh": [i.name_zh for i in indicators],
+            "name_en": [i.name_en for i in indicators],
+            "unit": [i.unit for i in indicators],
+            "direction": [i.direction for i in indicators],
+            "domain": [i.domain or None for i in indicators],
+            "definition": [i.definition or None for i in indicators],
+            "source_names": [list(i.source_names) for i in indicators],
+        }
+    )
+    con.execute("DELETE FROM ref.regions")
+    con.execute("INSERT INTO ref.regions BY NAME SELECT * FROM ref_regions")
+    con.execute("DELETE FROM ref.indicators")
+    con.execute("INSERT INTO ref.indicators BY NAME SELECT * FROM ref_indicators")
+    return {"ref.regions": len(regions), "ref.indicators": len(indicators)}

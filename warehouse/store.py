@@ -1,0 +1,121 @@
+"""The warehouse file: one writer at a time, readers never blocked, atomic publish.
+
+DuckDB lets one process open a database file for writing, and not while any
+other process holds it, even read-only. Analysts keep ``warehouse.duckdb`` open
+read-only for hours, so greenstat never writes the published file in place:
+
+1. a writer takes an exclusive lock on ``.warehouse.lock`` (one writer at a time,
+   across processes: CLI, Dagster runs, sensors);
+2. it copies the published file into ``.build/`` and opens the copy;
+3. on success it checkpoints, closes and ``os.replace``-s the copy over
+   ``warehouse.duckdb``: an atomic rename on the same filesystem.
+
+A reader that already had the file open keeps reading the old, complete
+snapshot (its open file descriptor still points at it); a reader that connects
+afterwards sees the new one. No reader ever sees a half-built table.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from greenstat.settings import Home
+from warehouse.ddl import ensure_schema
+
+LOCK_WAIT_NOTICE_SECONDS = 2.0
+
+
+class WarehouseError(RuntimeError):
+    """A one-line, user-facing warehouse problem."""
+
+
+class Warehouse:
+    def __init__(self, home: Home) -> None:
+        self.home = home
+
+    @property
+    def path(self) -> Path:
+        return self.home.warehouse
+
+    @property
+    def lock_path(self) -> Path:
+        return self.home.root / ".warehouse.lock"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def connect_read(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to the published snapshot."""
+        if not self.path.exists():
+            raise WarehouseError(
+                f"no warehouse at {self.path}: run `greenstat run` (or `make demo`) first"
+            )
+        return duckdb.connect(str(self.path), read_only=True)
+
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        self.home.root.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                started = time.monotonic()
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                waited = time.monotonic() - started
+                if waited > LOCK_WAIT_NOTICE_SECONDS:
+                    print(f"greenstat: waited {waited:.1f} s for another warehouse writer")
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection to a private copy, published atomically on success."""
+        with self._writer_lock():
+            self.home.build.mkdir(parents=True, exist_ok=True)
+            build = self.home.build / f"warehouse-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
+            if self.path.exists():
+                wal = self.path.with_name(self.path.name + ".wal")
+                if wal.exists():
+                    raise WarehouseError(
+                        f"{wal} exists: a process outside greenstat wrote to the warehouse; "
+                        "close it (analysts open the file read-only) and retry"
+                    )
+                shutil.copyfile(self.path, build)
+            con = duckdb.connect(str(build))
+            try:
+                ensure_schema(con)
+                yield con
+                con.execute("CHECKPOINT")
+            except BaseException:
+                con.close()
+                _remove(build)
+                raise
+            con.close()
+            _fsync(build)
+            os.replace(build, self.path)
+            _fsync(self.path.parent)
+            _remove(build)  # only the .wal of the build, if DuckDB left one
+
+
+def _remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
