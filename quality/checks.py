@@ -1,0 +1,125 @@
+"""Blocking structural checks in plain DuckDB SQL, generated from the table descriptions.
+
+Each check counts offending rows and carries the SQL that lists them, so a
+statistician can go from a failed check straight to the rows involved. Results
+are written to ``quality.check_results``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from warehouse.tables import Table
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    table: str
+    severity: str  # blocking | warning
+    rows_query: str  # lists offending rows
+    threshold: str = "0 rows"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    check: Check
+    partition: str | None
+    failing_rows: int
+
+    @property
+    def passed(self) -> bool:
+        return self.failing_rows == 0
+
+    def line(self) -> str:
+        state = "passed" if self.passed else f"FAILED: {self.failing_rows} rows"
+        where = f" [{self.partition}]" if self.partition else ""
+        return f"{self.check.name}{where}: {state}"
+
+
+def _where(partition_filter: str | None) -> str:
+    return f" AND ({partition_filter})" if partition_filter else ""
+
+
+def structural_checks(t: Table, partition_filter: str | None = None) -> list[Check]:
+    """Not-null, closed value sets and primary-key uniqueness, from the description."""
+    checks: list[Check] = []
+    q = t.qualified
+    w = _where(partition_filter)
+    for c in t.columns:
+        if not c.nullable:
+            checks.append(Check(
+                f"{q}.{c.name}.not_null", q, "blocking",
+                f'SELECT * FROM {q} WHERE "{c.name}" IS NULL{w}',
+                description=f"{c.name} is never NULL",
+            ))
+        if c.values:
+            allowed = ", ".join("'" + v + "'" for v in c.values)
+            checks.append(Check(
+                f"{q}.{c.name}.in_set", q, "blocking",
+                f'SELECT * FROM {q} WHERE "{c.name}" NOT IN ({allowed}){w}',
+                description=f"{c.name} is one of {', '.join(c.values)}",
+            ))
+    if t.primary_key:
+        key = ", ".join(f'"{k}"' for k in t.primary_key)
+        where = f" WHERE {partition_filter}" if partition_filter else ""
+        checks.append(Check(
+            f"{q}.primary_key_unique", q, "blocking",
+            f"SELECT {key}, count(*) AS n FROM {q}{where} GROUP BY {key} HAVING count(*) > 1",
+            description=f"one row per {', '.join(t.primary_key)}",
+        ))
+    return checks
+
+
+# Every cell of every file is accounted for: rows in = staged + quarantined + missing.
+ACCOUNTING = Check(
+    "raw.files.cells_accounted_for", "raw.files", "blocking",
+    """SELECT f.original_name, f.sha256, f.cells_in, f.rows_loaded, f.rows_quarantined,
+              f.cells_missing, coalesce(o.n, 0) AS staged_now, coalesce(q.n, 0) AS quarantined_now
+       FROM raw.files f
+       LEFT JOIN (SELECT archive_sha256, count(*) n FROM staging.observations GROUP BY 1) o
+              ON o.archive_sha256 = f.sha256
+       LEFT JOIN (SELECT archive_sha256, count(*) n FROM quality.quarantine GROUP BY 1) q
+              ON q.archive_sha256 = f.sha256
+       WHERE f.cells_in <> f.rows_loaded + f.rows_quarantined + f.cells_missing
+          OR coalesce(o.n, 0) <> f.rows_loaded OR coalesce(q.n, 0) <> f.rows_quarantined""",
+    description="cells_in = loaded + quarantined + missing, and the tables agree with raw.files",
+)
+
+ORPHANS = Check(
+    "staging.observations.known_references", "staging.observations", "blocking",
+    """SELECT o.* FROM staging.observations o
+       LEFT JOIN ref.regions r USING (region_code)
+       LEFT JOIN ref.indicators i USING (indicator_code)
+       WHERE r.region_code IS NULL OR i.indicator_code IS NULL""",
+    description="every region and indicator is in ref",
+)
+
+
+def run_checks(
+    con: duckdb.DuckDBPyConnection,
+    checks: list[Check],
+    *,
+    partition: str | None = None,
+    run_id: str | None = None,
+    record: bool = True,
+) -> list[CheckOutcome]:
+    outcomes = []
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for chk in checks:
+        row = con.execute(f"SELECT count(*) FROM ({chk.rows_query})").fetchone()
+        outcome = CheckOutcome(chk, partition, int(row[0]) if row else 0)
+        outcomes.append(outcome)
+        if record:
+            con.execute(
+                "INSERT INTO quality.check_results BY NAME SELECT ? AS check_name, "
+                "? AS table_name, ? AS partition, ? AS run_id, ? AS severity, ? AS passed, "
+                "? AS observed, ? AS threshold, ? AS rows_query, ? AS checked_at",
+                [chk.name, chk.table, partition, run_id, chk.severity, outcome.passed,
+                 f"{outcome.failing_rows} rows", chk.threshold, chk.rows_query, now],
+            )
+    return outcomes

@@ -1,0 +1,153 @@
+"""The static report site in ``$GREENSTAT_HOME/site``: self-contained HTML, no network.
+
+Everything a page needs is inline, so it opens from disk on a machine with no
+internet. Every figure carries its data kind (official / derived / demo).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+FOCUS_REGIONS = ("CN", "CN-BJ", "CN-CQ")
+YEARS_SHOWN = 10
+
+CSS = """
+body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;
+color:#1b1b1b;max-width:72rem}
+h1{margin-bottom:.2rem}h2{border-bottom:2px solid #333;padding-bottom:.2rem;margin-top:2.2rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
+th,td{border:1px solid #999;padding:.25rem .5rem;text-align:right}
+th:first-child,td:first-child{text-align:left}
+thead th{background:#e8e8e8}
+.kind{display:inline-block;padding:0 .35rem;border:1px solid #333;border-radius:3px;
+font-size:.75rem;font-weight:600}
+.official{background:#fff}.derived{background:#ddd}.demo{background:#333;color:#fff}
+.fail{font-weight:700;text-decoration:underline}.muted{color:#555}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if abs(value) >= 1e6:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _kind(kind: str) -> str:
+    return f'<span class="kind {_e(kind)}">{_e(kind)}</span>'
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _region_section(con: duckdb.DuckDBPyConnection, code: str) -> str:
+    region = con.execute(
+        "SELECT name_zh, name_en FROM ref.regions WHERE region_code = ?", [code]
+    ).fetchone()
+    title = f"{region[0]} {region[1]} ({code})" if region else code
+    rows = con.execute(
+        """SELECT v.indicator_code, i.name_zh, i.name_en, v.unit, v.year, v.value, v.data_kind
+           FROM marts.indicator_values v JOIN ref.indicators i USING (indicator_code)
+           WHERE v.region_code = ? ORDER BY v.indicator_code, v.year""",
+        [code],
+    ).fetchall()
+    if not rows:
+        return f"<h2>{_e(title)}</h2><p class='muted'>No indicator values yet. 暂无数据。</p>"
+    years = sorted({r[4] for r in rows})[-YEARS_SHOWN:]
+    series: dict[str, dict[str, object]] = {}
+    for ind, zh, en, unit, year, value, kind in rows:
+        s = series.setdefault(ind, {"label": f"{zh}<br><span class='muted'>{_e(en)}</span>",
+                                    "unit": unit, "values": {}, "kinds": set()})
+        s["values"][year] = value  # type: ignore[index]
+        if year in years:
+            s["kinds"].add(kind)  # type: ignore[union-attr]
+    table_rows = [
+        [str(s["label"]), _e(s["unit"]), " ".join(_kind(k) for k in sorted(s["kinds"]))]  # type: ignore[arg-type]
+        + [_num(s["values"].get(y)) for y in years]  # type: ignore[union-attr]
+        for s in series.values()
+    ]
+    return f"<h2>{_e(title)}</h2>" + _table(
+        ["Indicator 指标", "Unit 单位", "Kind 性质", *map(str, years)], table_rows
+    )
+
+
+def _quality_section(con: duckdb.DuckDBPyConnection) -> str:
+    files = con.sql(
+        """SELECT original_name, kind, vintage, cells_in, rows_loaded, rows_quarantined,
+                  cells_missing, substr(sha256, 1, 12) FROM raw.files ORDER BY ingested_at"""
+    ).fetchall()
+    file_rows = [[_e(c) for c in r] for r in files]
+    latest = con.sql(
+        """SELECT check_name, partition, severity, passed, observed FROM quality.check_results
+           QUALIFY row_number() OVER (PARTITION BY check_name, partition
+                                      ORDER BY checked_at DESC) = 1
+           ORDER BY passed, check_name, partition"""
+    ).fetchall()
+    failed = [r for r in latest if not r[3]]
+    check_rows = [
+        [_e(n), _e(p), _e(s), "passed" if ok else "<span class='fail'>FAILED</span>", _e(o)]
+        for n, p, s, ok, o in latest
+    ]
+    reasons = con.sql(
+        """SELECT source_file, reason, count(*) FROM quality.quarantine
+           GROUP BY ALL ORDER BY 3 DESC LIMIT 30"""
+    ).fetchall()
+    return (
+        "<h2 id='quality'>Data quality 数据质量</h2>"
+        f"<p>{len(latest)} checks, <span class='{'fail' if failed else ''}'>{len(failed)} "
+        "failed</span>. Every value cell of every file is either loaded, quarantined or a "
+        "missing-value marker.</p>"
+        "<h3>Files 文件</h3>"
+        + _table(["File 文件", "Kind", "Vintage 版本", "Cells in", "Loaded 入库",
+                  "Quarantined 隔离", "Missing 缺失", "sha256"], file_rows)
+        + "<h3>Quarantine reasons 隔离原因</h3>"
+        + _table(["File", "Reason 原因", "Rows"], [[_e(c) for c in r] for r in reasons])
+        + "<h3>Checks 检查</h3>"
+        + _table(["Check", "Partition", "Severity", "Outcome", "Observed"], check_rows)
+    )
+
+
+def build_site(con: duckdb.DuckDBPyConnection, site_dir: Path) -> Path:
+    """Write ``index.html`` atomically and return its path."""
+    site_dir.mkdir(parents=True, exist_ok=True)
+    kinds = [r[0] for r in con.sql(
+        "SELECT DISTINCT data_kind FROM marts.indicator_values ORDER BY 1").fetchall()]
+    demo_note = (
+        "<p><strong>Demo figures are present</strong> and marked "
+        f"{_kind('demo')}: generated by greenstat, not real statistics.</p>"
+        if "demo" in kinds else ""
+    )
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = "".join(_region_section(con, code) for code in FOCUS_REGIONS)
+    page = f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>greenstat 绿色低碳统计</title><style>{CSS}</style></head>
+<body>
+<h1>greenstat · 绿色低碳统计数据仓库</h1>
+<p class="muted">Generated {generated}. Data kinds: {_kind('official')} as published,
+{_kind('derived')} computed from official figures, {_kind('demo')} generated demo data.</p>
+{demo_note}
+<p><a href="#quality">Data quality 数据质量</a></p>
+{body}
+{_quality_section(con)}
+</body></html>
+"""
+    index = site_dir / "index.html"
+    tmp = site_dir / f".index-{os.getpid()}.html"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, index)
+    return index

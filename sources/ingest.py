@@ -1,0 +1,409 @@
+"""Ingest: archive a file, detect its kind, parse it, stage its observations.
+
+Every value cell of a file ends in exactly one place: ``staging.observations``,
+``quality.quarantine`` (with file, row, reason and raw values) or the count of
+missing-value markers. ``raw.files`` records the three counts, and a blocking
+check holds the warehouse to ``cells_in = loaded + quarantined + missing``.
+
+Re-ingesting the same bytes replaces that file's rows: idempotent by sha256.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from sources import nbs_export
+from sources.archive import ArchivedFile, archive_file
+from sources.catalogue import Catalogue, default_catalogue
+from sources.errors import SourceFormatError
+from sources.extract import read_extract, sniff_extract
+from sources.regions import RegionResolver, default_resolver
+from sources.units import BadValueError, UnknownUnitError, parse_unit, parse_value
+from warehouse.tables import DATA_KINDS, OBSERVATIONS, QUARANTINE
+
+KIND_NBS = "nbs_portal_export"
+KIND_EXTRACT = "greenstat_extract"
+HEAD_BYTES = 8192
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What a user may tell greenstat about a file that does not say it itself."""
+
+    indicator: str | None = None  # e.g. '地区生产总值(亿元)' for an export without 指标：
+    region: str | None = None  # region of a one-region export without 地区：
+    vintage: str | None = None  # release date or year, overriding the inferred vintage
+
+    def to_json(self) -> str:
+        return json.dumps({k: v for k, v in self.__dict__.items() if v}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> IngestOptions:
+        return cls(**json.loads(text)) if text else cls()
+
+
+@dataclass
+class FileResult:
+    path: Path
+    sha256: str
+    kind: str
+    rows_loaded: int
+    rows_quarantined: int
+    cells_missing: int
+    cells_in: int
+    vintage: str | None
+    already_archived: bool = False
+    years: set[int] = field(default_factory=set)
+
+    def summary(self) -> str:
+        return (
+            f"{self.path.name}: kind={self.kind} loaded={self.rows_loaded} "
+            f"quarantined={self.rows_quarantined} missing={self.cells_missing} "
+            f"vintage={self.vintage} sha256={self.sha256[:12]}"
+        )
+
+
+def detect_kind(path: Path) -> str:
+    """The file's kind, or a one-line SourceFormatError naming the file."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except IsADirectoryError as exc:
+        raise SourceFormatError(f"{path}: is a directory, not a file") from exc
+    except OSError as exc:
+        raise SourceFormatError(f"{path}: cannot be opened ({exc.strerror})") from exc
+    if not head.strip():
+        raise SourceFormatError(f"{path.name}: empty file")
+    if sniff_extract(head):
+        return KIND_EXTRACT
+    if head.startswith((_XLS_MAGIC, _ZIP_MAGIC)) or nbs_export.sniff_nbs_export(path, head):
+        return KIND_NBS
+    if b"\x00" in head:
+        raise SourceFormatError(f"{path.name}: not text (binary content of an unknown format)")
+    raise SourceFormatError(
+        f"{path.name}: not a recognised format (expected an NBS portal export or a "
+        "greenstat extract)"
+    )
+
+
+@dataclass
+class _Staged:
+    observations: list[dict[str, object]]
+    quarantine: list[dict[str, object]]
+    missing: int
+    cells_in: int
+    file_meta: dict[str, object]
+    vintage: str | None
+
+
+def _quarantine_row(
+    archived: ArchivedFile, row: int, column: str | None, reason: str, raw: str
+) -> dict[str, object]:
+    return {
+        "archive_sha256": archived.sha256,
+        "source_file": archived.original_name,
+        "source_row": row,
+        "source_column": column,
+        "reason": reason,
+        "raw_values": raw,
+    }
+
+
+def _conform(
+    *,
+    archived: ArchivedFile,
+    row: int,
+    column: str | None,
+    raw: str,
+    region_label: str | None,
+    indicator: str,
+    value: float,
+    value_as_written: str,
+    unit_as_written: str,
+    flags: str,
+    year: int,
+    resolver: RegionResolver,
+    catalogue: Catalogue,
+    by_code: bool,
+) -> tuple[dict[str, object] | None, str | None]:
+    """Map one cell to a conformed observation, or give the reason it is rejected."""
+    region_code = resolver.resolve(region_label) if region_label else None
+    if region_code is None:
+        if not region_label:
+            return None, "region not named in the file (no 地区： line); re-ingest with --region"
+        return None, f"unknown region {region_label!r} (not in ref.regions)"
+    ind = catalogue.by_code.get(indicator) if by_code else catalogue.lookup_name(indicator)
+    if ind is None:
+        return None, (
+            f"unknown indicator {indicator!r}: add it to sources/ref/indicators.csv"
+        )
+    try:
+        conv = parse_unit(unit_as_written)
+    except UnknownUnitError:
+        return None, f"unknown unit {unit_as_written!r}"
+    if conv.canonical != ind.unit:
+        return None, (
+            f"unit {unit_as_written!r} is {conv.canonical}, but {ind.indicator_code} is "
+            f"measured in {ind.unit}"
+        )
+    return {
+        "region_code": region_code,
+        "indicator_code": ind.indicator_code,
+        "period": str(year),
+        "year": year,
+        "value": value * conv.factor,
+        "unit": ind.unit,
+        "value_as_written": value_as_written,
+        "unit_as_written": unit_as_written,
+        "flags": flags or None,
+        "source_row": row,
+    }, None
+
+
+def _stage_nbs(
+    archived: ArchivedFile, options: IngestOptions, resolver: RegionResolver, cat: Catalogue
+) -> _Staged:
+    export = nbs_export.parse_nbs_export(
+        archived.archive_path,
+        indicator=options.indicator,
+        region=options.region,
+        known_indicators=cat.known_labels(),
+    )
+    latest = export.latest_year_with_data
+    if options.vintage:
+        vintage, basis = options.vintage, "given at ingest (--vintage)"
+    elif latest is not None:
+        vintage = str(latest + 1)
+        basis = f"inferred: the year after the latest data year ({latest}) in the export"
+    else:
+        vintage, basis = None, "no data"
+    source = export.source_line.split("：", 1)[-1] if export.source_line else "国家统计局"
+    citation = f"{source}, 国家数据 {export.database or '分省年度数据'}"
+    obs: list[dict[str, object]] = []
+    quarantine = [
+        _quarantine_row(archived, r.source_row, r.column, r.reason, r.raw) for r in export.rejected
+    ]
+    for cell in export.cells:
+        raw = f"{cell.region_label or ''},{cell.indicator_label}({cell.unit_as_written}),"
+        raw += f"{cell.year}年,{cell.value_as_written}"
+        conformed, reason = _conform(
+            archived=archived, row=cell.source_row, column=f"{cell.year}年", raw=raw,
+            region_label=cell.region_label, indicator=cell.indicator_label, value=cell.value,
+            value_as_written=cell.value_as_written, unit_as_written=cell.unit_as_written,
+            flags=cell.flags, year=cell.year, resolver=resolver, catalogue=cat, by_code=False,
+        )
+        if conformed is None:
+            quarantine.append(
+                _quarantine_row(archived, cell.source_row, f"{cell.year}年", reason or "", raw)
+            )
+            continue
+        label = f"{cell.indicator_label}({cell.unit_as_written})"
+        conformed.update(
+            source_id=KIND_NBS, industry_code=None, vintage=vintage, data_kind="official",
+            citation=f"{citation}: {label}",
+        )
+        obs.append(conformed)
+    meta = {
+        "encoding": export.encoding,
+        "layout": export.layout,
+        "database": export.database,
+        "indicator_line": export.indicator_line
+        if export.indicator_inferred_from is None
+        else f"{export.indicator_line} (inferred from {export.indicator_inferred_from})",
+        "time_line": export.time_line,
+        "notes": export.notes,
+        "source_line": export.source_line,
+        "vintage_basis": basis,
+    }
+    return _Staged(obs, quarantine, export.cells_missing, export.cells_in, meta, vintage)
+
+
+def _stage_extract(
+    archived: ArchivedFile, resolver: RegionResolver, cat: Catalogue
+) -> _Staged:
+    obs: list[dict[str, object]] = []
+    quarantine: list[dict[str, object]] = []
+    missing = 0
+    rows = read_extract(archived.archive_path)
+    for r in rows:
+        f = r.fields
+
+        def reject(reason: str, r: object = r) -> None:
+            quarantine.append(_quarantine_row(archived, r.source_row, None, reason, r.raw))  # type: ignore[attr-defined]
+
+        if "_extra" in f:
+            reject("more cells than the header has columns")
+            continue
+        if f["data_kind"] not in DATA_KINDS:
+            reject(f"data_kind {f['data_kind']!r} is not one of {', '.join(DATA_KINDS)}")
+            continue
+        if not f["vintage"]:
+            reject("vintage is empty")
+            continue
+        try:
+            year = int(f["year"])
+        except ValueError:
+            reject(f"year {f['year']!r} is not a whole number")
+            continue
+        try:
+            parsed = parse_value(f["value_as_written"])
+        except BadValueError as exc:
+            reject(str(exc))
+            continue
+        if parsed.missing or parsed.value is None:
+            missing += 1
+            continue
+        conformed, reason = _conform(
+            archived=archived, row=r.source_row, column=None, raw=r.raw,
+            region_label=f["region_code"], indicator=f["indicator_code"], value=parsed.value,
+            value_as_written=f["value_as_written"], unit_as_written=f["unit_as_written"],
+            flags=parsed.flags, year=year, resolver=resolver, catalogue=cat, by_code=True,
+        )
+        if conformed is None:
+            reject(reason or "")
+            continue
+        conformed.update(
+            source_id=KIND_EXTRACT, industry_code=None, vintage=f["vintage"],
+            data_kind=f["data_kind"],
+            citation=f"{f['citation']} [{f['origin']}]" if f["origin"] else f["citation"],
+        )
+        obs.append(conformed)
+    vintages = sorted({str(o["vintage"]) for o in obs})
+    meta: dict[str, object] = {
+        "encoding": "utf-8", "layout": "tidy", "vintage_basis": "per row (vintage column)",
+    }
+    return _Staged(obs, quarantine, missing, len(rows), meta, ",".join(vintages) or None)
+
+
+def _arrow(rows: Sequence[dict[str, object]], names: list[str]) -> pa.Table:
+    return pa.table({n: [r.get(n) for r in rows] for n in names})
+
+
+def stage_archived(
+    con: duckdb.DuckDBPyConnection,
+    archived: ArchivedFile,
+    options: IngestOptions | None = None,
+    *,
+    resolver: RegionResolver | None = None,
+    catalogue: Catalogue | None = None,
+) -> FileResult:
+    """Parse an archived file and replace its rows in staging and quarantine."""
+    options = options or IngestOptions()
+    resolver = resolver or default_resolver()
+    catalogue = catalogue or default_catalogue()
+    kind = detect_kind(archived.archive_path)
+    if kind == KIND_NBS:
+        staged = _stage_nbs(archived, options, resolver, catalogue)
+    else:
+        staged = _stage_extract(archived, resolver, catalogue)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for o in staged.observations:
+        o.update(
+            provenance=f"sha256:{archived.sha256}#row={o['source_row']}",
+            archive_sha256=archived.sha256,
+        )
+    for q in staged.quarantine:
+        q["quarantined_at"] = now
+    con.execute("DELETE FROM staging.observations WHERE archive_sha256 = ?", [archived.sha256])
+    con.execute("DELETE FROM quality.quarantine WHERE archive_sha256 = ?", [archived.sha256])
+    con.execute("DELETE FROM raw.files WHERE sha256 = ?", [archived.sha256])
+    if staged.observations:
+        incoming = _arrow(staged.observations, OBSERVATIONS.column_names)  # noqa: F841
+        con.execute(
+            "INSERT INTO staging.observations BY NAME SELECT * FROM incoming"
+        )
+    if staged.quarantine:
+        incoming_q = _arrow(staged.quarantine, QUARANTINE.column_names)  # noqa: F841
+        con.execute("INSERT INTO quality.quarantine BY NAME SELECT * FROM incoming_q")
+    meta = staged.file_meta
+    con.execute(
+        """INSERT INTO raw.files BY NAME SELECT ? AS sha256, ? AS original_name,
+           ? AS archive_path, ? AS size_bytes, ? AS kind, ? AS encoding, ? AS layout,
+           ? AS database, ? AS indicator_line, ? AS time_line, ?::VARCHAR[] AS notes,
+           ? AS source_line, ? AS vintage, ? AS vintage_basis, ? AS options, ? AS cells_in,
+           ? AS rows_loaded, ? AS rows_quarantined, ? AS cells_missing, ? AS ingested_at""",
+        [
+            archived.sha256, archived.original_name, str(archived.archive_path),
+            archived.size_bytes,
+            kind, meta.get("encoding"), meta.get("layout"), meta.get("database"),
+            meta.get("indicator_line"), meta.get("time_line"), meta.get("notes") or [],
+            meta.get("source_line"), staged.vintage, meta.get("vintage_basis"),
+            options.to_json(), staged.cells_in, len(staged.observations),
+            len(staged.quarantine), staged.missing, now,
+        ],
+    )
+    return FileResult(
+        path=Path(archived.original_name),
+        sha256=archived.sha256,
+        kind=kind,
+        rows_loaded=len(staged.observations),
+        rows_quarantined=len(staged.quarantine),
+        cells_missing=staged.missing,
+        cells_in=staged.cells_in,
+        vintage=staged.vintage,
+        already_archived=archived.already_archived,
+        years={int(str(o["year"])) for o in staged.observations},
+    )
+
+
+def register_archived(
+    con: duckdb.DuckDBPyConnection, archived: ArchivedFile, kind: str, options: IngestOptions
+) -> None:
+    """Record a newly archived file in raw.files; staging fills in its counts."""
+    con.execute("DELETE FROM raw.files WHERE sha256 = ?", [archived.sha256])
+    con.execute(
+        """INSERT INTO raw.files BY NAME SELECT ? AS sha256, ? AS original_name,
+           ? AS archive_path, ? AS size_bytes, ? AS kind, ? AS options, ? AS ingested_at""",
+        [archived.sha256, archived.original_name, str(archived.archive_path),
+         archived.size_bytes, kind, options.to_json(), datetime.now(UTC).replace(tzinfo=None)],
+    )
+
+
+def pending_files(
+    con: duckdb.DuckDBPyConnection, *, all_files: bool = False
+) -> list[tuple[ArchivedFile, IngestOptions]]:
+    """Archived files not staged yet (or every archived file, to restage)."""
+    rows = con.execute(
+        "SELECT sha256, original_name, archive_path, size_bytes, options FROM raw.files "
+        "WHERE ? OR cells_in IS NULL ORDER BY ingested_at, original_name",
+        [all_files],
+    ).fetchall()
+    return [
+        (ArchivedFile(sha, name, Path(path), size, True), IngestOptions.from_json(opts))
+        for sha, name, path, size, opts in rows
+    ]
+
+
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Iterable[Path],
+    archive_root: Path,
+    options: IngestOptions | None = None,
+) -> list[FileResult]:
+    """Validate, archive and stage each file. A file that cannot be read raises
+    SourceFormatError before anything of it is archived or staged."""
+    results = []
+    for path in paths:
+        kind = detect_kind(path)
+        archived = archive_file(path, archive_root)
+        options = options or IngestOptions()
+        try:
+            register_archived(con, archived, kind, options)
+            result = stage_archived(con, archived, options)
+        except SourceFormatError:
+            if not archived.already_archived:  # keep the archive to what the warehouse holds
+                archived.archive_path.unlink(missing_ok=True)
+                archived.archive_path.parent.rmdir()
+            raise
+        result.path = path
+        results.append(result)
+    return results
