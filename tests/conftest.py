@@ -4,6 +4,9 @@ absent, unless GREENSTAT_REQUIRE_SHARED_DATA=1 (set by .ci/run), where they fail
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,3 +26,29 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def nbs_dir(shared_data: Path) -> Path:
     return shared_data / "nbs_easyquery"
+
+
+def greenstat(*args: str, home: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run the installed `greenstat` command against a data home, as a user would."""
+    exe = Path(sys.executable).with_name("greenstat")
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env["GREENSTAT_HOME"] = str(home)
+    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def demo_home_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data home after `greenstat run` on the embedded default data (built once)."""
+    root = tmp_path_factory.mktemp("demo") / "home"
+    result = greenstat("run", home=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+@pytest.fixture
+def demo_home(demo_home_built: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo home, free to change."""
+    copy = tmp_path / "home"
+    shutil.copytree(demo_home_built, copy, ignore=shutil.ignore_patterns(".warehouse.lock"))
+    return copy

@@ -1,0 +1,205 @@
+"""The ``greenstat`` command: run, ingest, progress, report, dev.
+
+Heavy imports (Dagster above all) happen inside the commands that need them,
+so ``greenstat ingest`` and ``greenstat progress`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from greenstat.settings import PROJECT_ROOT, configure_environment, home
+
+REGIONS = ("CN", "CN-BJ", "CN-CQ")
+
+
+def _fail(message: str) -> int:
+    print(f"greenstat: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    h = home().ensure()
+    configure_environment(h)
+    from pipelines.materialize import materialize_all
+
+    ok, lines = materialize_all(select=args.select, verbose=args.verbose)
+    for line in lines:
+        print(line)
+    if not ok:
+        return 1
+    print(f"warehouse: {h.warehouse}\nsite:      {h.site / 'index.html'}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from sources.errors import SourceFormatError
+    from sources.ingest import IngestOptions, ingest_paths
+    from warehouse.lake import export_years
+    from warehouse.marts import build_indicator_values
+    from warehouse.ref import load_reference
+    from warehouse.store import Warehouse
+    from warehouse.tables import INDICATOR_VALUES, OBSERVATIONS
+
+    h = home().ensure()
+    wh = Warehouse(h)
+    options = IngestOptions(args.indicator, args.region, args.vintage)
+    failed = 0
+    for raw in args.paths:
+        path = Path(raw)
+        if not path.exists():
+            failed += 1
+            _fail(f"{path}: no such file")
+            continue
+        try:
+            with wh.write() as con:
+                if not con.execute("SELECT count(*) FROM ref.regions").fetchone()[0]:  # type: ignore[index]
+                    load_reference(con)
+                (result,) = ingest_paths(con, [path], h.archive, options)
+                if result.years:
+                    build_indicator_values(con, result.years)
+                    export_years(con, h.lake, OBSERVATIONS, result.years)
+                    export_years(con, h.lake, INDICATOR_VALUES, result.years)
+        except SourceFormatError as exc:
+            failed += 1
+            _fail(str(exc))
+            continue
+        except Exception as exc:  # one line per file, never a traceback
+            if os.environ.get("GREENSTAT_DEBUG"):
+                raise
+            failed += 1
+            _fail(f"{path.name}: {type(exc).__name__}: {exc}")
+            continue
+        print(
+            f"{path}: kind {result.kind}, {result.rows_loaded} rows loaded, "
+            f"{result.rows_quarantined} rows quarantined, {result.cells_missing} missing "
+            f"(vintage {result.vintage}, sha256 {result.sha256[:12]})"
+        )
+    return 1 if failed else 0
+
+
+PROGRESS_COLUMNS = (
+    "target_id", "region_code", "indicator_code", "baseline_year", "baseline_value",
+    "latest_year", "latest_value", "target_year", "target_value", "target_unit",
+    "progress_ratio", "status", "data_kind",
+)
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from warehouse.store import Warehouse, WarehouseError
+
+    try:
+        con = Warehouse(home()).connect_read()
+    except WarehouseError as exc:
+        return _fail(str(exc))
+    with con:
+        where, params = ("WHERE region_code = ?", [args.region]) if args.region else ("", [])
+        cols = ", ".join(PROGRESS_COLUMNS)
+        rows = con.execute(
+            f"SELECT {cols} FROM marts.indicator_progress {where} ORDER BY region_code, target_id",
+            params,
+        ).fetchall()
+    records = [dict(zip(PROGRESS_COLUMNS, r, strict=True)) for r in rows]
+    if args.format == "json":
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        print()
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=PROGRESS_COLUMNS)
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        _print_table(records)
+    return 0
+
+
+def _print_table(records: list[dict[str, object]]) -> None:
+    shown = ("target_id", "region_code", "indicator_code", "latest_year", "latest_value",
+             "target_year", "target_value", "target_unit", "status", "data_kind")
+    cells = [[("" if r[c] is None else str(r[c])) for c in shown] for r in records]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
+              for i, c in enumerate(shown)]
+    print("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    if not records:
+        print("(no targets in marts.indicator_progress yet)")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from reports.site import build_site
+    from warehouse.store import Warehouse, WarehouseError
+
+    h = home().ensure()
+    try:
+        con = Warehouse(h).connect_read()
+    except WarehouseError as exc:
+        return _fail(str(exc))
+    with con:
+        index = build_site(con, h.site)
+    print(f"site: {index}")
+    return 0
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    h = home().ensure()
+    configure_environment(h)
+    dagster = Path(sys.executable).with_name("dagster")
+    argv = [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(args.port),
+            "-m", "pipelines.definitions", "--working-directory", str(PROJECT_ROOT)]
+    os.execv(argv[0], argv)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="greenstat",
+        description="Green low-carbon statistics warehouse. Data home: $GREENSTAT_HOME "
+        "(default ./data).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="materialise every asset in-process (or --select)")
+    p.add_argument("--select", help="Dagster asset selection, e.g. 'group:marts' or "
+                   "'staging_observations+'")
+    p.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event log")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("ingest", help="archive, detect, load files; print counts per file")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--indicator", help="indicator of an export with no 指标： line, as NBS "
+                   "writes it, e.g. '地区生产总值(亿元)'")
+    p.add_argument("--region", help="region of a one-region export with no 地区： line")
+    p.add_argument("--vintage", help="release date or year of the figures (default: the year "
+                   "after the latest data year)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("progress", help="target progress from marts.indicator_progress")
+    p.add_argument("--region", choices=REGIONS)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("report", help="rebuild the report site")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("dev", help="Dagster UI on 127.0.0.1 (loopback only)")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_dev)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,214 @@
+"""Assets, one group per layer. Each asset body calls plain modules and reports counts.
+
+No `from __future__ import annotations` here: Dagster reads the config and context
+annotations at run time.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.partitions import yearly
+from pipelines.resources import WarehouseResource
+from quality.checks import ACCOUNTING, ORPHANS, run_checks, structural_checks
+from reports.site import build_site
+from sources.archive import archive_file
+from sources.errors import SourceFormatError
+from sources.extracts import embedded_files
+from sources.ingest import (
+    IngestOptions,
+    detect_kind,
+    pending_files,
+    register_archived,
+    stage_archived,
+)
+from warehouse.lake import export_years
+from warehouse.marts import build_indicator_values
+from warehouse.ref import load_reference
+from warehouse.tables import INDICATOR_VALUES, OBSERVATIONS, TABLES
+
+
+class RawFilesConfig(dg.Config):
+    """Files to archive. Empty: the embedded extracts plus everything in the inbox."""
+
+    paths: list[str] = []  # noqa: RUF012 (pydantic copies defaults)
+    indicator: str | None = None
+    region: str | None = None
+    vintage: str | None = None
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    return sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+@dg.asset(group_name="ref", kinds={"duckdb"}, description="ref.regions and ref.indicators")
+def ref_tables(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.warehouse().write() as con:
+        counts = load_reference(con)
+    return dg.MaterializeResult(metadata={k: dg.MetadataValue.int(v) for k, v in counts.items()})
+
+
+@dg.asset(group_name="raw", kinds={"duckdb"}, deps=[ref_tables],
+          description="Archive received files by sha256 and register them in raw.files")
+def raw_files(
+    context: dg.AssetExecutionContext, config: RawFilesConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    h = warehouse.home()
+    paths = [Path(p) for p in config.paths] or [*embedded_files(), *inbox_files(h.inbox)]
+    options = IngestOptions(config.indicator, config.region, config.vintage)
+    archived_names, rejected = [], []
+    with warehouse.warehouse().write() as con:
+        for path in paths:
+            try:
+                kind = detect_kind(path)
+            except SourceFormatError as exc:
+                rejected.append(str(exc))
+                context.log.warning(str(exc))
+                if path.parent == h.inbox:
+                    _reject_inbox_file(path, str(exc))
+                continue
+            archived = archive_file(path, h.archive)
+            register_archived(con, archived, kind, options)
+            archived_names.append(f"{path.name} -> {archived.sha256[:12]}")
+    for path in paths:
+        if path.parent == h.inbox and path.exists():
+            path.unlink()  # its bytes are in the archive now
+    return dg.MaterializeResult(metadata={
+        "archived": dg.MetadataValue.int(len(archived_names)),
+        "rejected": dg.MetadataValue.int(len(rejected)),
+        "files": dg.MetadataValue.md("\n".join(f"- {n}" for n in archived_names) or "none"),
+        "rejections": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
+    })
+
+
+def _reject_inbox_file(path: Path, reason: str) -> None:
+    rejected_dir = path.parent / "rejected"
+    rejected_dir.mkdir(exist_ok=True)
+    target = rejected_dir / path.name
+    path.replace(target)
+    target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+
+
+@dg.asset(group_name="staging", kinds={"duckdb"}, deps=[raw_files],
+          description="Parse every archived file not staged yet into staging.observations")
+def staging_observations(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    lines, years, failures = [], set(), []
+    loaded = quarantined = 0
+    with warehouse.warehouse().write() as con:
+        for archived, options in pending_files(con):
+            try:
+                result = stage_archived(con, archived, options)
+            except SourceFormatError as exc:
+                failures.append(str(exc))
+                context.log.error(str(exc))
+                continue
+            lines.append(result.summary())
+            years |= result.years
+            loaded += result.rows_loaded
+            quarantined += result.rows_quarantined
+        total = con.execute("SELECT count(*) FROM staging.observations").fetchone()
+    meta = {
+        "files_staged": dg.MetadataValue.int(len(lines)),
+        "rows_loaded": dg.MetadataValue.int(loaded),
+        "rows_quarantined": dg.MetadataValue.int(quarantined),
+        "dagster/row_count": dg.MetadataValue.int(int(total[0]) if total else 0),
+        "files": dg.MetadataValue.md("\n".join(f"- {x}" for x in lines) or "none new"),
+        "failures": dg.MetadataValue.md("\n".join(f"- {x}" for x in failures) or "none"),
+    }
+    if years:
+        meta["min_year"] = dg.MetadataValue.int(min(years))
+        meta["max_year"] = dg.MetadataValue.int(max(years))
+    return dg.MaterializeResult(metadata=meta)
+
+
+@dg.asset_check(asset=staging_observations, blocking=True,
+                description="Structural rules and rows-in accounting; a failure stops the marts")
+def staging_observations_structure(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    checks = [ACCOUNTING, ORPHANS, *structural_checks(OBSERVATIONS)]
+    return _check_result(context.run.run_id, warehouse, checks, None)
+
+
+@dg.asset(group_name="marts", kinds={"duckdb", "parquet"}, deps=[staging_observations],
+          partitions_def=yearly, backfill_policy=dg.BackfillPolicy.single_run(),
+          description="Newest official value per region, indicator and year")
+def indicator_values(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    years = [int(k) for k in context.partition_keys]
+    h = warehouse.home()
+    with warehouse.warehouse().write() as con:
+        counts = build_indicator_values(con, years)
+        export_years(con, h.lake, INDICATOR_VALUES, years)
+        export_years(con, h.lake, OBSERVATIONS, years)
+    filled = {y: n for y, n in counts.items() if n}
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
+        "years_with_rows": dg.MetadataValue.text(
+            f"{min(filled)}-{max(filled)}" if filled else "none"),
+    })
+
+
+@dg.asset_check(asset=indicator_values, blocking=True,
+                description="One value per region, indicator and year; known data kinds")
+def indicator_values_structure(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    keys = context.run.tags.get("dagster/partition")
+    start = context.run.tags.get("dagster/asset_partition_range_start", keys)
+    end = context.run.tags.get("dagster/asset_partition_range_end", keys)
+    where = f"year BETWEEN {int(start)} AND {int(end)}" if start and end else None
+    part = f"{start}..{end}" if start and end else None
+    return _check_result(
+        context.run.run_id, warehouse, structural_checks(INDICATOR_VALUES, where), part
+    )
+
+
+def _check_result(run_id: str, warehouse: WarehouseResource, checks: list, partition: str | None
+                  ) -> dg.AssetCheckResult:
+    with warehouse.warehouse().write() as con:
+        outcomes = run_checks(con, checks, partition=partition, run_id=run_id)
+    failed = [o for o in outcomes if not o.passed]
+    return dg.AssetCheckResult(
+        passed=not failed,
+        description="; ".join(o.line() for o in failed) or f"{len(outcomes)} rules passed",
+        metadata={
+            "rules": dg.MetadataValue.int(len(outcomes)),
+            "failed": dg.MetadataValue.md("\n".join(
+                f"- {o.line()}\n\n  `{o.check.rows_query}`" for o in failed) or "none"),
+        },
+    )
+
+
+@dg.asset(group_name="quality", kinds={"duckdb"}, deps=[indicator_values],
+          description="Structural audit of every table, recorded in quality.check_results")
+def quality_audit(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    checks = [c for t in TABLES for c in structural_checks(t)]
+    with warehouse.warehouse().write() as con:
+        outcomes = run_checks(con, checks, run_id=context.run.run_id)
+        quarantined = con.execute("SELECT count(*) FROM quality.quarantine").fetchone()
+    failed = [o.line() for o in outcomes if not o.passed]
+    return dg.MaterializeResult(metadata={
+        "checks": dg.MetadataValue.int(len(outcomes)),
+        "failed": dg.MetadataValue.md("\n".join(f"- {f}" for f in failed) or "none"),
+        "quarantined_rows": dg.MetadataValue.int(int(quarantined[0]) if quarantined else 0),
+    })
+
+
+@dg.asset(group_name="reports", kinds={"html"}, deps=[indicator_values, quality_audit],
+          description="The offline report site, $GREENSTAT_HOME/site/index.html")
+def report_site(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    h = warehouse.home()
+    with warehouse.warehouse().connect_read() as con:
+        index = build_site(con, h.site)
+    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(index))})
+
+
+ALL_ASSETS = [ref_tables, raw_files, staging_observations, indicator_values, quality_audit,
+              report_site]
+ALL_CHECKS = [staging_observations_structure, indicator_values_structure]

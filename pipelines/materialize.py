@@ -1,0 +1,53 @@
+"""`greenstat run`: every asset in one in-process run, all year partitions at once.
+
+One run with a partition-range tag lets the yearly marts (single-run backfill
+policy) build every year in one step, in the same run as the unpartitioned
+layers, so the whole pipeline costs one Dagster run, not one per year.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.assets import ALL_ASSETS, ALL_CHECKS
+from pipelines.jobs import RANGE_END, RANGE_START
+from pipelines.partitions import yearly
+from pipelines.resources import WarehouseResource
+
+
+def materialize_all(select: str | None = None, verbose: bool = False) -> tuple[bool, list[str]]:
+    keys = yearly.get_partition_keys()
+    selection = dg.AssetSelection.from_string(select) if select else None
+    run_config = None
+    if not verbose:
+        run_config = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    with dg.DagsterInstance.get() as instance:
+        result = dg.materialize(
+            [*ALL_ASSETS, *ALL_CHECKS],
+            instance=instance,
+            resources={"warehouse": WarehouseResource()},
+            selection=selection,
+            tags={RANGE_START: keys[0], RANGE_END: keys[-1], "greenstat/command": "run"},
+            run_config=run_config,
+            raise_on_error=False,
+        )
+    lines = []
+    for event in result.get_asset_materialization_events():
+        mat = event.materialization
+        if mat is None:
+            continue
+        rows = mat.metadata.get("dagster/row_count")
+        extra = f" ({rows.value} rows)" if rows is not None else ""
+        lines.append(f"materialised {mat.asset_key.to_user_string()}{extra}")
+    for check in result.get_asset_check_evaluations():
+        state = "passed" if check.passed else "FAILED"
+        desc = f": {check.description}" if check.description and not check.passed else ""
+        lines.append(f"check {check.check_name} {state}{desc}")
+    for event in result.all_events:
+        if event.is_step_failure:
+            err = event.step_failure_data.error if event.step_failure_data else None
+            msg = err.message.strip().splitlines()[0] if err else "step failed"
+            lines.append(f"FAILED {event.step_key}: {msg}")
+        elif event.event_type_value == "STEP_SKIPPED":
+            lines.append(f"skipped {event.step_key} (an upstream step or blocking check failed)")
+    return result.success, lines
