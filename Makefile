@@ -18,7 +18,6 @@ $(STAMP): requirements.lock pyproject.toml
 
 demo: install   ## materialise every asset on the embedded data and build the site
 	$(BIN)/greenstat run
-	@echo "warehouse: $(GREENSTAT_HOME)/warehouse.duckdb   site: $(GREENSTAT_HOME)/site/index.html"
 
 test: install   ## the whole test suite
 	$(BIN)/python -m pytest

@@ -77,8 +77,7 @@ def bench_demo() -> dict[str, object]:
         with tempfile.TemporaryDirectory() as tmp:
             env["GREENSTAT_HOME"] = str(Path(tmp) / "a")
             demo.append(_timed([str(bin_dir / "greenstat"), "run"], env))
-            plain.append(_timed([sys.executable, "-c", PLAIN_PIPELINE, str(Path(tmp) / "b")],
-                                env))
+            plain.append(_timed([sys.executable, "-c", PLAIN_PIPELINE, str(Path(tmp) / "b")], env))
     d, p = min(demo), min(plain)
     return {
         "name": "demo_wall",
@@ -97,17 +96,22 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = [bench_demo()]
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    meta = {"python": platform.python_version(), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "when": stamp}
-    (RESULTS / f"{stamp}.json").write_text(json.dumps({"meta": meta, "results": results},
-                                                      indent=2))
+    meta = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "when": stamp,
+    }
+    (RESULTS / f"{stamp}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     shutil.copyfile(RESULTS / f"{stamp}.json", RESULTS / "latest.json")
     print("| benchmark | seconds | plain baseline | ratio | Dagster share | budget |")
     print("|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['name']} | {r['seconds_min']} | {r['plain_seconds_min']} | "
-              f"{r['ratio_to_plain']} | {r['dagster_overhead_share']:.0%} | "
-              f"< {r['budget_seconds']} s: {'yes' if r['within_budget'] else 'NO'} |")
+        print(
+            f"| {r['name']} | {r['seconds_min']} | {r['plain_seconds_min']} | "
+            f"{r['ratio_to_plain']} | {r['dagster_overhead_share']:.0%} | "
+            f"< {r['budget_seconds']} s: {'yes' if r['within_budget'] else 'NO'} |"
+        )
     return 0
 
 

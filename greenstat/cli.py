@@ -27,6 +27,9 @@ def _fail(message: str) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     h = home().ensure()
     configure_environment(h)
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r".*currently in beta.*")  # Dagster API notices
     from pipelines.materialize import materialize_all
 
     ok, lines = materialize_all(select=args.select, verbose=args.verbose)
@@ -85,9 +88,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 PROGRESS_COLUMNS = (
-    "target_id", "region_code", "indicator_code", "baseline_year", "baseline_value",
-    "latest_year", "latest_value", "target_year", "target_value", "target_unit",
-    "progress_ratio", "status", "data_kind",
+    "target_id",
+    "region_code",
+    "indicator_code",
+    "baseline_year",
+    "baseline_value",
+    "latest_year",
+    "latest_value",
+    "target_year",
+    "target_value",
+    "target_unit",
+    "progress_ratio",
+    "status",
+    "data_kind",
 )
 
 
@@ -119,11 +132,23 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def _print_table(records: list[dict[str, object]]) -> None:
-    shown = ("target_id", "region_code", "indicator_code", "latest_year", "latest_value",
-             "target_year", "target_value", "target_unit", "status", "data_kind")
+    shown = (
+        "target_id",
+        "region_code",
+        "indicator_code",
+        "latest_year",
+        "latest_value",
+        "target_year",
+        "target_value",
+        "target_unit",
+        "status",
+        "data_kind",
+    )
     cells = [[("" if r[c] is None else str(r[c])) for c in shown] for r in records]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
-              for i, c in enumerate(shown)]
+    widths = [
+        max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
+        for i, c in enumerate(shown)
+    ]
     print("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)))
     for row in cells:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
@@ -150,8 +175,18 @@ def cmd_dev(args: argparse.Namespace) -> int:
     h = home().ensure()
     configure_environment(h)
     dagster = Path(sys.executable).with_name("dagster")
-    argv = [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(args.port),
-            "-m", "pipelines.definitions", "--working-directory", str(PROJECT_ROOT)]
+    argv = [
+        str(dagster),
+        "dev",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(args.port),
+        "-m",
+        "pipelines.definitions",
+        "--working-directory",
+        str(PROJECT_ROOT),
+    ]
     os.execv(argv[0], argv)
     return 0  # not reached
 
@@ -165,18 +200,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="materialise every asset in-process (or --select)")
-    p.add_argument("--select", help="Dagster asset selection, e.g. 'group:marts' or "
-                   "'staging_observations+'")
+    p.add_argument(
+        "--select", help="Dagster asset selection, e.g. 'group:marts' or 'staging_observations+'"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="show Dagster's event log")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("ingest", help="archive, detect, load files; print counts per file")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--indicator", help="indicator of an export with no 指标： line, as NBS "
-                   "writes it, e.g. '地区生产总值(亿元)'")
+    p.add_argument(
+        "--indicator",
+        help="indicator of an export with no 指标： line, as NBS "
+        "writes it, e.g. '地区生产总值(亿元)'",
+    )
     p.add_argument("--region", help="region of a one-region export with no 地区： line")
-    p.add_argument("--vintage", help="release date or year of the figures (default: the year "
-                   "after the latest data year)")
+    p.add_argument(
+        "--vintage",
+        help="release date or year of the figures (default: the year after the latest data year)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("progress", help="target progress from marts.indicator_progress")

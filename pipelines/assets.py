@@ -48,8 +48,12 @@ def ref_tables(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={k: dg.MetadataValue.int(v) for k, v in counts.items()})
 
 
-@dg.asset(group_name="raw", kinds={"duckdb"}, deps=[ref_tables],
-          description="Archive received files by sha256 and register them in raw.files")
+@dg.asset(
+    group_name="raw",
+    kinds={"duckdb"},
+    deps=[ref_tables],
+    description="Archive received files by sha256 and register them in raw.files",
+)
 def raw_files(
     context: dg.AssetExecutionContext, config: RawFilesConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -73,12 +77,14 @@ def raw_files(
     for path in paths:
         if path.parent == h.inbox and path.exists():
             path.unlink()  # its bytes are in the archive now
-    return dg.MaterializeResult(metadata={
-        "archived": dg.MetadataValue.int(len(archived_names)),
-        "rejected": dg.MetadataValue.int(len(rejected)),
-        "files": dg.MetadataValue.md("\n".join(f"- {n}" for n in archived_names) or "none"),
-        "rejections": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "archived": dg.MetadataValue.int(len(archived_names)),
+            "rejected": dg.MetadataValue.int(len(rejected)),
+            "files": dg.MetadataValue.md("\n".join(f"- {n}" for n in archived_names) or "none"),
+            "rejections": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
+        }
+    )
 
 
 def _reject_inbox_file(path: Path, reason: str) -> None:
@@ -89,8 +95,12 @@ def _reject_inbox_file(path: Path, reason: str) -> None:
     target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
 
 
-@dg.asset(group_name="staging", kinds={"duckdb"}, deps=[raw_files],
-          description="Parse every archived file not staged yet into staging.observations")
+@dg.asset(
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[raw_files],
+    description="Parse every archived file not staged yet into staging.observations",
+)
 def staging_observations(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -123,8 +133,11 @@ def staging_observations(
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset_check(asset=staging_observations, blocking=True,
-                description="Structural rules and rows-in accounting; a failure stops the marts")
+@dg.asset_check(
+    asset=staging_observations,
+    blocking=True,
+    description="Structural rules and rows-in accounting; a failure stops the marts",
+)
 def staging_observations_structure(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
@@ -132,9 +145,14 @@ def staging_observations_structure(
     return _check_result(context.run.run_id, warehouse, checks, None)
 
 
-@dg.asset(group_name="marts", kinds={"duckdb", "parquet"}, deps=[staging_observations],
-          partitions_def=yearly, backfill_policy=dg.BackfillPolicy.single_run(),
-          description="Newest official value per region, indicator and year")
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb", "parquet"},
+    deps=[staging_observations],
+    partitions_def=yearly,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description="Newest official value per region, indicator and year",
+)
 def indicator_values(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -145,15 +163,21 @@ def indicator_values(
         export_years(con, h.lake, INDICATOR_VALUES, years)
         export_years(con, h.lake, OBSERVATIONS, years)
     filled = {y: n for y, n in counts.items() if n}
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
-        "years_with_rows": dg.MetadataValue.text(
-            f"{min(filled)}-{max(filled)}" if filled else "none"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
+            "years_with_rows": dg.MetadataValue.text(
+                f"{min(filled)}-{max(filled)}" if filled else "none"
+            ),
+        }
+    )
 
 
-@dg.asset_check(asset=indicator_values, blocking=True,
-                description="One value per region, indicator and year; known data kinds")
+@dg.asset_check(
+    asset=indicator_values,
+    blocking=True,
+    description="One value per region, indicator and year; known data kinds",
+)
 def indicator_values_structure(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
@@ -167,8 +191,9 @@ def indicator_values_structure(
     )
 
 
-def _check_result(run_id: str, warehouse: WarehouseResource, checks: list, partition: str | None
-                  ) -> dg.AssetCheckResult:
+def _check_result(
+    run_id: str, warehouse: WarehouseResource, checks: list, partition: str | None
+) -> dg.AssetCheckResult:
     with warehouse.warehouse().write() as con:
         outcomes = run_checks(con, checks, partition=partition, run_id=run_id)
     failed = [o for o in outcomes if not o.passed]
@@ -177,14 +202,19 @@ def _check_result(run_id: str, warehouse: WarehouseResource, checks: list, parti
         description="; ".join(o.line() for o in failed) or f"{len(outcomes)} rules passed",
         metadata={
             "rules": dg.MetadataValue.int(len(outcomes)),
-            "failed": dg.MetadataValue.md("\n".join(
-                f"- {o.line()}\n\n  `{o.check.rows_query}`" for o in failed) or "none"),
+            "failed": dg.MetadataValue.md(
+                "\n".join(f"- {o.line()}\n\n  `{o.check.rows_query}`" for o in failed) or "none"
+            ),
         },
     )
 
 
-@dg.asset(group_name="quality", kinds={"duckdb"}, deps=[indicator_values],
-          description="Structural audit of every table, recorded in quality.check_results")
+@dg.asset(
+    group_name="quality",
+    kinds={"duckdb"},
+    deps=[indicator_values],
+    description="Structural audit of every table, recorded in quality.check_results",
+)
 def quality_audit(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -193,15 +223,21 @@ def quality_audit(
         outcomes = run_checks(con, checks, run_id=context.run.run_id)
         quarantined = con.execute("SELECT count(*) FROM quality.quarantine").fetchone()
     failed = [o.line() for o in outcomes if not o.passed]
-    return dg.MaterializeResult(metadata={
-        "checks": dg.MetadataValue.int(len(outcomes)),
-        "failed": dg.MetadataValue.md("\n".join(f"- {f}" for f in failed) or "none"),
-        "quarantined_rows": dg.MetadataValue.int(int(quarantined[0]) if quarantined else 0),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "checks": dg.MetadataValue.int(len(outcomes)),
+            "failed": dg.MetadataValue.md("\n".join(f"- {f}" for f in failed) or "none"),
+            "quarantined_rows": dg.MetadataValue.int(int(quarantined[0]) if quarantined else 0),
+        }
+    )
 
 
-@dg.asset(group_name="reports", kinds={"html"}, deps=[indicator_values, quality_audit],
-          description="The offline report site, $GREENSTAT_HOME/site/index.html")
+@dg.asset(
+    group_name="reports",
+    kinds={"html"},
+    deps=[indicator_values, quality_audit],
+    description="The offline report site, $GREENSTAT_HOME/site/index.html",
+)
 def report_site(warehouse: WarehouseResource) -> dg.MaterializeResult:
     h = warehouse.home()
     with warehouse.warehouse().connect_read() as con:
@@ -209,6 +245,12 @@ def report_site(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(index))})
 
 
-ALL_ASSETS = [ref_tables, raw_files, staging_observations, indicator_values, quality_audit,
-              report_site]
+ALL_ASSETS = [
+    ref_tables,
+    raw_files,
+    staging_observations,
+    indicator_values,
+    quality_audit,
+    report_site,
+]
 ALL_CHECKS = [staging_observations_structure, indicator_values_structure]

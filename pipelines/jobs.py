@@ -10,6 +10,7 @@ from pipelines.assets import (
     indicator_values,
     quality_audit,
     raw_files,
+    ref_tables,
     report_site,
     staging_observations,
 )
@@ -19,45 +20,62 @@ RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 
 ingest_job = dg.define_asset_job(
-    "ingest_job", selection=[raw_files, staging_observations],
-    description="Archive and stage files (the inbox sensor runs it per new file)",
+    "ingest_job",
+    selection=[ref_tables, raw_files, staging_observations],
+    description="Load ref, archive and stage files (the inbox sensor runs it per new file)",
 )
 annual_job = dg.define_asset_job(
-    "annual_job", selection=[indicator_values, quality_audit, report_site],
+    "annual_job",
+    selection=[indicator_values, quality_audit, report_site],
     description="Rebuild yearly marts, audit and the site for a year or a range of years",
 )
+
 
 # NBS publishes a year's provincial figures through the following year and revises
 # the year before; each quarter, rebuild the two newest complete years so late files
 # and revisions reach the marts.
-@dg.schedule(job=annual_job, cron_schedule="0 6 1 3,6,9,12 *", name="nbs_annual_schedule",
-             execution_timezone="Asia/Shanghai",
-             description="Annual statistics (NBS cadence): rebuild the two newest years")
+@dg.schedule(
+    job=annual_job,
+    cron_schedule="0 6 1 3,6,9,12 *",
+    name="nbs_annual_schedule",
+    execution_timezone="Asia/Shanghai",
+    description="Annual statistics (NBS cadence): rebuild the two newest years",
+)
 def annual_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     keys = yearly.get_partition_keys(current_time=context.scheduled_execution_time)
     start, end = keys[-2], keys[-1]
-    return dg.RunRequest(run_key=f"annual-{start}-{end}-{context.scheduled_execution_time:%Y%m}",
-                         tags={RANGE_START: start, RANGE_END: end})
+    return dg.RunRequest(
+        run_key=f"annual-{start}-{end}-{context.scheduled_execution_time:%Y%m}",
+        tags={RANGE_START: start, RANGE_END: end},
+    )
 
 
-@dg.sensor(job=ingest_job, minimum_interval_seconds=30,
-           description="Ingest each new file dropped in $GREENSTAT_HOME/inbox")
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=30,
+    description="Ingest each new file dropped in $GREENSTAT_HOME/inbox",
+)
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     inbox = home().ensure().inbox
     requests = []
     for path in inbox_files(inbox):
         stat = path.stat()
         key = f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
-        requests.append(dg.RunRequest(
-            run_key=key,
-            run_config={"ops": {"raw_files": {"config": {"paths": [str(path)]}}}},
-            tags={"greenstat/file": path.name},
-        ))
+        requests.append(
+            dg.RunRequest(
+                run_key=key,
+                run_config={"ops": {"raw_files": {"config": {"paths": [str(path)]}}}},
+                tags={"greenstat/file": path.name},
+            )
+        )
     return dg.SensorResult(run_requests=requests)
 
 
-@dg.asset_sensor(asset_key=staging_observations.key, job=annual_job,
-                 description="After staging changes, rebuild the marts for the years it touched")
+@dg.asset_sensor(
+    asset_key=staging_observations.key,
+    job=annual_job,
+    description="After staging changes, rebuild the marts for the years it touched",
+)
 def staged_years_sensor(
     context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry
 ) -> dg.RunRequest | dg.SkipReason:
@@ -71,4 +89,6 @@ def staged_years_sensor(
     end = min(str(hi.value), keys[-1])
     if start > end:
         return dg.SkipReason(f"years {lo.value}-{hi.value} are outside the partitions")
-    return dg.RunRequest(run_key=context.cursor, tags={RANGE_START: start, RANGE_END: end})
+    return dg.RunRequest(
+        run_key=f"staged-{asset_event.storage_id}", tags={RANGE_START: start, RANGE_END: end}
+    )

@@ -32,13 +32,21 @@ def materialize_all(select: str | None = None, verbose: bool = False) -> tuple[b
             raise_on_error=False,
         )
     lines = []
+    partitions: dict[str, int] = {}
+    rows: dict[str, object] = {}
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         if mat is None:
             continue
-        rows = mat.metadata.get("dagster/row_count")
-        extra = f" ({rows.value} rows)" if rows is not None else ""
-        lines.append(f"materialised {mat.asset_key.to_user_string()}{extra}")
+        key = mat.asset_key.to_user_string()
+        partitions[key] = partitions.get(key, 0) + (1 if mat.partition else 0)
+        count = mat.metadata.get("dagster/row_count")
+        rows[key] = count.value if count is not None else None
+    for key, n_parts in partitions.items():
+        extra = f", {n_parts} year partitions" if n_parts else ""
+        lines.append(
+            f"materialised {key}" + (f" ({rows[key]} rows{extra})" if rows[key] is not None else "")
+        )
     for check in result.get_asset_check_evaluations():
         state = "passed" if check.passed else "FAILED"
         desc = f": {check.description}" if check.description and not check.passed else ""

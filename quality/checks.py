@@ -52,32 +52,46 @@ def structural_checks(t: Table, partition_filter: str | None = None) -> list[Che
     w = _where(partition_filter)
     for c in t.columns:
         if not c.nullable:
-            checks.append(Check(
-                f"{q}.{c.name}.not_null", q, "blocking",
-                f'SELECT * FROM {q} WHERE "{c.name}" IS NULL{w}',
-                description=f"{c.name} is never NULL",
-            ))
+            checks.append(
+                Check(
+                    f"{q}.{c.name}.not_null",
+                    q,
+                    "blocking",
+                    f'SELECT * FROM {q} WHERE "{c.name}" IS NULL{w}',
+                    description=f"{c.name} is never NULL",
+                )
+            )
         if c.values:
             allowed = ", ".join("'" + v + "'" for v in c.values)
-            checks.append(Check(
-                f"{q}.{c.name}.in_set", q, "blocking",
-                f'SELECT * FROM {q} WHERE "{c.name}" NOT IN ({allowed}){w}',
-                description=f"{c.name} is one of {', '.join(c.values)}",
-            ))
+            checks.append(
+                Check(
+                    f"{q}.{c.name}.in_set",
+                    q,
+                    "blocking",
+                    f'SELECT * FROM {q} WHERE "{c.name}" NOT IN ({allowed}){w}',
+                    description=f"{c.name} is one of {', '.join(c.values)}",
+                )
+            )
     if t.primary_key:
         key = ", ".join(f'"{k}"' for k in t.primary_key)
         where = f" WHERE {partition_filter}" if partition_filter else ""
-        checks.append(Check(
-            f"{q}.primary_key_unique", q, "blocking",
-            f"SELECT {key}, count(*) AS n FROM {q}{where} GROUP BY {key} HAVING count(*) > 1",
-            description=f"one row per {', '.join(t.primary_key)}",
-        ))
+        checks.append(
+            Check(
+                f"{q}.primary_key_unique",
+                q,
+                "blocking",
+                f"SELECT {key}, count(*) AS n FROM {q}{where} GROUP BY {key} HAVING count(*) > 1",
+                description=f"one row per {', '.join(t.primary_key)}",
+            )
+        )
     return checks
 
 
 # Every cell of every file is accounted for: rows in = staged + quarantined + missing.
 ACCOUNTING = Check(
-    "raw.files.cells_accounted_for", "raw.files", "blocking",
+    "raw.files.cells_accounted_for",
+    "raw.files",
+    "blocking",
     """SELECT f.original_name, f.sha256, f.cells_in, f.rows_loaded, f.rows_quarantined,
               f.cells_missing, coalesce(o.n, 0) AS staged_now, coalesce(q.n, 0) AS quarantined_now
        FROM raw.files f
@@ -91,7 +105,9 @@ ACCOUNTING = Check(
 )
 
 ORPHANS = Check(
-    "staging.observations.known_references", "staging.observations", "blocking",
+    "staging.observations.known_references",
+    "staging.observations",
+    "blocking",
     """SELECT o.* FROM staging.observations o
        LEFT JOIN ref.regions r USING (region_code)
        LEFT JOIN ref.indicators i USING (indicator_code)
@@ -119,7 +135,17 @@ def run_checks(
                 "INSERT INTO quality.check_results BY NAME SELECT ? AS check_name, "
                 "? AS table_name, ? AS partition, ? AS run_id, ? AS severity, ? AS passed, "
                 "? AS observed, ? AS threshold, ? AS rows_query, ? AS checked_at",
-                [chk.name, chk.table, partition, run_id, chk.severity, outcome.passed,
-                 f"{outcome.failing_rows} rows", chk.threshold, chk.rows_query, now],
+                [
+                    chk.name,
+                    chk.table,
+                    partition,
+                    run_id,
+                    chk.severity,
+                    outcome.passed,
+                    f"{outcome.failing_rows} rows",
+                    chk.threshold,
+                    chk.rows_query,
+                    now,
+                ],
             )
     return outcomes

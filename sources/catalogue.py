@@ -71,7 +71,8 @@ class Catalogue:
         out, since a label without its unit could not be converted."""
         return {
             name: f"{name}({ind.source_unit})"
-            for ind in self.by_code.values() if ind.source_unit
+            for ind in self.by_code.values()
+            if ind.source_unit
             for name in (ind.name_zh, *ind.source_names)
         }
 

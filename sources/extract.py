@@ -14,8 +14,15 @@ from pathlib import Path
 from sources.errors import SourceFormatError
 
 EXTRACT_COLUMNS = (
-    "region_code", "indicator_code", "year", "value_as_written", "unit_as_written",
-    "vintage", "data_kind", "citation", "origin",
+    "region_code",
+    "indicator_code",
+    "year",
+    "value_as_written",
+    "unit_as_written",
+    "vintage",
+    "data_kind",
+    "citation",
+    "origin",
 )
 HEADER_LINE = ",".join(EXTRACT_COLUMNS)
 
@@ -50,6 +57,6 @@ def read_extract(path: Path) -> list[ExtractRow]:
         padded = [*cells, *[""] * (len(EXTRACT_COLUMNS) - len(cells))]
         fields = {k: v.strip() for k, v in zip(EXTRACT_COLUMNS, padded, strict=False)}
         if len(cells) > len(EXTRACT_COLUMNS):
-            fields["_extra"] = ",".join(cells[len(EXTRACT_COLUMNS):])
+            fields["_extra"] = ",".join(cells[len(EXTRACT_COLUMNS) :])
         rows.append(ExtractRow(line_no, fields, raw))
     return rows

@@ -143,9 +143,7 @@ def _conform(
         return None, f"unknown region {region_label!r} (not in ref.regions)"
     ind = catalogue.by_code.get(indicator) if by_code else catalogue.lookup_name(indicator)
     if ind is None:
-        return None, (
-            f"unknown indicator {indicator!r}: add it to sources/ref/indicators.csv"
-        )
+        return None, (f"unknown indicator {indicator!r}: add it to sources/ref/indicators.csv")
     try:
         conv = parse_unit(unit_as_written)
     except UnknownUnitError:
@@ -196,10 +194,20 @@ def _stage_nbs(
         raw = f"{cell.region_label or ''},{cell.indicator_label}({cell.unit_as_written}),"
         raw += f"{cell.year}年,{cell.value_as_written}"
         conformed, reason = _conform(
-            archived=archived, row=cell.source_row, column=f"{cell.year}年", raw=raw,
-            region_label=cell.region_label, indicator=cell.indicator_label, value=cell.value,
-            value_as_written=cell.value_as_written, unit_as_written=cell.unit_as_written,
-            flags=cell.flags, year=cell.year, resolver=resolver, catalogue=cat, by_code=False,
+            archived=archived,
+            row=cell.source_row,
+            column=f"{cell.year}年",
+            raw=raw,
+            region_label=cell.region_label,
+            indicator=cell.indicator_label,
+            value=cell.value,
+            value_as_written=cell.value_as_written,
+            unit_as_written=cell.unit_as_written,
+            flags=cell.flags,
+            year=cell.year,
+            resolver=resolver,
+            catalogue=cat,
+            by_code=False,
         )
         if conformed is None:
             quarantine.append(
@@ -208,7 +216,10 @@ def _stage_nbs(
             continue
         label = f"{cell.indicator_label}({cell.unit_as_written})"
         conformed.update(
-            source_id=KIND_NBS, industry_code=None, vintage=vintage, data_kind="official",
+            source_id=KIND_NBS,
+            industry_code=None,
+            vintage=vintage,
+            data_kind="official",
             citation=f"{citation}: {label}",
         )
         obs.append(conformed)
@@ -227,9 +238,7 @@ def _stage_nbs(
     return _Staged(obs, quarantine, export.cells_missing, export.cells_in, meta, vintage)
 
 
-def _stage_extract(
-    archived: ArchivedFile, resolver: RegionResolver, cat: Catalogue
-) -> _Staged:
+def _stage_extract(archived: ArchivedFile, resolver: RegionResolver, cat: Catalogue) -> _Staged:
     obs: list[dict[str, object]] = []
     quarantine: list[dict[str, object]] = []
     missing = 0
@@ -263,23 +272,37 @@ def _stage_extract(
             missing += 1
             continue
         conformed, reason = _conform(
-            archived=archived, row=r.source_row, column=None, raw=r.raw,
-            region_label=f["region_code"], indicator=f["indicator_code"], value=parsed.value,
-            value_as_written=f["value_as_written"], unit_as_written=f["unit_as_written"],
-            flags=parsed.flags, year=year, resolver=resolver, catalogue=cat, by_code=True,
+            archived=archived,
+            row=r.source_row,
+            column=None,
+            raw=r.raw,
+            region_label=f["region_code"],
+            indicator=f["indicator_code"],
+            value=parsed.value,
+            value_as_written=f["value_as_written"],
+            unit_as_written=f["unit_as_written"],
+            flags=parsed.flags,
+            year=year,
+            resolver=resolver,
+            catalogue=cat,
+            by_code=True,
         )
         if conformed is None:
             reject(reason or "")
             continue
         conformed.update(
-            source_id=KIND_EXTRACT, industry_code=None, vintage=f["vintage"],
+            source_id=KIND_EXTRACT,
+            industry_code=None,
+            vintage=f["vintage"],
             data_kind=f["data_kind"],
             citation=f"{f['citation']} [{f['origin']}]" if f["origin"] else f["citation"],
         )
         obs.append(conformed)
     vintages = sorted({str(o["vintage"]) for o in obs})
     meta: dict[str, object] = {
-        "encoding": "utf-8", "layout": "tidy", "vintage_basis": "per row (vintage column)",
+        "encoding": "utf-8",
+        "layout": "tidy",
+        "vintage_basis": "per row (vintage column)",
     }
     return _Staged(obs, quarantine, missing, len(rows), meta, ",".join(vintages) or None)
 
@@ -318,9 +341,7 @@ def stage_archived(
     con.execute("DELETE FROM raw.files WHERE sha256 = ?", [archived.sha256])
     if staged.observations:
         incoming = _arrow(staged.observations, OBSERVATIONS.column_names)  # noqa: F841
-        con.execute(
-            "INSERT INTO staging.observations BY NAME SELECT * FROM incoming"
-        )
+        con.execute("INSERT INTO staging.observations BY NAME SELECT * FROM incoming")
     if staged.quarantine:
         incoming_q = _arrow(staged.quarantine, QUARANTINE.column_names)  # noqa: F841
         con.execute("INSERT INTO quality.quarantine BY NAME SELECT * FROM incoming_q")
@@ -332,13 +353,26 @@ def stage_archived(
            ? AS source_line, ? AS vintage, ? AS vintage_basis, ? AS options, ? AS cells_in,
            ? AS rows_loaded, ? AS rows_quarantined, ? AS cells_missing, ? AS ingested_at""",
         [
-            archived.sha256, archived.original_name, str(archived.archive_path),
+            archived.sha256,
+            archived.original_name,
+            str(archived.archive_path),
             archived.size_bytes,
-            kind, meta.get("encoding"), meta.get("layout"), meta.get("database"),
-            meta.get("indicator_line"), meta.get("time_line"), meta.get("notes") or [],
-            meta.get("source_line"), staged.vintage, meta.get("vintage_basis"),
-            options.to_json(), staged.cells_in, len(staged.observations),
-            len(staged.quarantine), staged.missing, now,
+            kind,
+            meta.get("encoding"),
+            meta.get("layout"),
+            meta.get("database"),
+            meta.get("indicator_line"),
+            meta.get("time_line"),
+            meta.get("notes") or [],
+            meta.get("source_line"),
+            staged.vintage,
+            meta.get("vintage_basis"),
+            options.to_json(),
+            staged.cells_in,
+            len(staged.observations),
+            len(staged.quarantine),
+            staged.missing,
+            now,
         ],
     )
     return FileResult(
@@ -363,8 +397,15 @@ def register_archived(
     con.execute(
         """INSERT INTO raw.files BY NAME SELECT ? AS sha256, ? AS original_name,
            ? AS archive_path, ? AS size_bytes, ? AS kind, ? AS options, ? AS ingested_at""",
-        [archived.sha256, archived.original_name, str(archived.archive_path),
-         archived.size_bytes, kind, options.to_json(), datetime.now(UTC).replace(tzinfo=None)],
+        [
+            archived.sha256,
+            archived.original_name,
+            str(archived.archive_path),
+            archived.size_bytes,
+            kind,
+            options.to_json(),
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
     )
 
 

@@ -33,8 +33,9 @@ def greenstat(*args: str, home: Path, timeout: int = 300) -> subprocess.Complete
     exe = Path(sys.executable).with_name("greenstat")
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env["GREENSTAT_HOME"] = str(home)
-    return subprocess.run([str(exe), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [str(exe), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="session")

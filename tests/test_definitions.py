@@ -17,7 +17,11 @@ def test_definitions_validate(tmp_path: Path) -> None:
     dagster = Path(sys.executable).with_name("dagster")
     result = subprocess.run(
         [str(dagster), "definitions", "validate", "-m", "pipelines.definitions"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -48,4 +52,35 @@ def test_inbox_sensor_requests_one_run_per_new_file(tmp_path: Path, monkeypatch)
     requests = result.run_requests or []
     assert len(requests) == 1
     assert requests[0].run_config["ops"]["raw_files"]["config"]["paths"] == [
-        str(tmp_path / "inbox" / "a.csv")]
+        str(tmp_path / "inbox" / "a.csv")
+    ]
+
+
+def test_sensor_run_ingests_the_dropped_file(nbs_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    """What the inbox sensor launches: the ingest job on one dropped file."""
+    from pipelines.definitions import defs
+    from pipelines.jobs import inbox_sensor
+
+    monkeypatch.setenv("GREENSTAT_HOME", str(tmp_path))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    dropped = inbox / "分省年度数据.csv"
+    dropped.write_bytes((nbs_dir / "1lmq" / "分省年度数据.csv").read_bytes())
+    (inbox / "empty.csv").write_bytes(b"")
+    requests = inbox_sensor(dg.build_sensor_context()).run_requests or []
+    assert len(requests) == 2
+    job = defs.resolve_job_def("ingest_job")
+    for request in requests:
+        with dg.instance_for_test() as instance:
+            result = job.execute_in_process(run_config=request.run_config, instance=instance)
+            assert result.success
+    assert not dropped.exists()  # archived, so removed from the inbox
+    assert (inbox / "rejected" / "empty.csv.reason.txt").read_text().startswith("empty.csv: empty")
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        n = con.execute(
+            "SELECT count(*) FROM staging.observations WHERE indicator_code = "
+            "'population_year_end' AND region_code = 'CN-BJ'"
+        ).fetchone()
+    assert n == (10,)

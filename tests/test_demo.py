@@ -19,11 +19,14 @@ def _q(home: Path, sql: str) -> list[tuple]:
 
 
 def test_focus_regions_have_official_values(demo_home_built: Path) -> None:
-    rows = _q(demo_home_built, """
+    rows = _q(
+        demo_home_built,
+        """
         SELECT region_code, indicator_code, min(year), max(year), count(*),
                list(DISTINCT data_kind)
         FROM marts.indicator_values WHERE region_code IN ('CN-BJ', 'CN-CQ')
-        GROUP BY 1, 2 ORDER BY 1, 2""")
+        GROUP BY 1, 2 ORDER BY 1, 2""",
+    )
     got = {(r[0], r[1]): r for r in rows}
     for region in ("CN-BJ", "CN-CQ"):
         for ind in ("gdp", "population_year_end"):
@@ -33,20 +36,31 @@ def test_focus_regions_have_official_values(demo_home_built: Path) -> None:
 
 
 def test_newest_vintage_wins_and_old_ones_are_kept(demo_home_built: Path) -> None:
-    mart = _q(demo_home_built, "SELECT value, vintage FROM marts.indicator_values WHERE "
-              "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017")
+    mart = _q(
+        demo_home_built,
+        "SELECT value, vintage FROM marts.indicator_values WHERE "
+        "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017",
+    )
     assert mart == [(pytest.approx(3.13259e12), "2025")]
-    staged = _q(demo_home_built, "SELECT DISTINCT value_as_written, vintage FROM "
-                "staging.observations WHERE region_code = 'CN-BJ' AND indicator_code = 'gdp' "
-                "AND year = 2017 ORDER BY vintage")
+    staged = _q(
+        demo_home_built,
+        "SELECT DISTINCT value_as_written, vintage FROM "
+        "staging.observations WHERE region_code = 'CN-BJ' AND indicator_code = 'gdp' "
+        "AND year = 2017 ORDER BY vintage",
+    )
     assert ("28014.94", "2018") in staged and ("31325.9", "2025") in staged
-    assert _q(demo_home_built, "SELECT count(*) FROM staging.observations WHERE "
-              "citation IS NULL OR citation = ''") == [(0,)]
+    assert _q(
+        demo_home_built,
+        "SELECT count(*) FROM staging.observations WHERE citation IS NULL OR citation = ''",
+    ) == [(0,)]
 
 
 def test_gdp_2024_beijing_in_yuan(demo_home_built: Path) -> None:
-    rows = _q(demo_home_built, "SELECT value, unit FROM marts.indicator_values WHERE "
-              "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2024")
+    rows = _q(
+        demo_home_built,
+        "SELECT value, unit FROM marts.indicator_values WHERE "
+        "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2024",
+    )
     assert rows == [(pytest.approx(4.96702e12), "yuan")]
 
 
@@ -55,16 +69,20 @@ def test_lake_matches_the_mart(demo_home_built: Path) -> None:
     assert part.exists()
     with duckdb.connect() as con:
         lake = con.execute(
-            f"SELECT region_code, indicator_code, value FROM read_parquet('{part}') "
-            "ORDER BY ALL").fetchall()
-    mart = _q(demo_home_built, "SELECT region_code, indicator_code, value FROM "
-              "marts.indicator_values WHERE year = 2024 ORDER BY ALL")
+            f"SELECT region_code, indicator_code, value FROM read_parquet('{part}') ORDER BY ALL"
+        ).fetchall()
+    mart = _q(
+        demo_home_built,
+        "SELECT region_code, indicator_code, value FROM "
+        "marts.indicator_values WHERE year = 2024 ORDER BY ALL",
+    )
     assert lake == mart and lake
 
 
 def test_checks_recorded_and_passing(demo_home_built: Path) -> None:
-    rows = _q(demo_home_built, "SELECT count(*), count(*) FILTER (NOT passed) FROM "
-              "quality.check_results")
+    rows = _q(
+        demo_home_built, "SELECT count(*), count(*) FILTER (NOT passed) FROM quality.check_results"
+    )
     assert rows[0][0] > 10 and rows[0][1] == 0
 
 
@@ -79,8 +97,10 @@ def test_site_is_offline_and_labels_data_kinds(demo_home_built: Path) -> None:
 
 
 def test_rerun_is_idempotent(demo_home: Path) -> None:
-    sql = ("SELECT (SELECT count(*) FROM staging.observations), "
-           "(SELECT count(*) FROM marts.indicator_values), (SELECT count(*) FROM raw.files)")
+    sql = (
+        "SELECT (SELECT count(*) FROM staging.observations), "
+        "(SELECT count(*) FROM marts.indicator_values), (SELECT count(*) FROM raw.files)"
+    )
     before = _q(demo_home, sql)
     result = greenstat("run", home=demo_home)
     assert result.returncode == 0, result.stdout + result.stderr

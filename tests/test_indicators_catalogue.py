@@ -11,8 +11,10 @@ import fastexcel
 import pytest
 
 INDICATORS_CSV = Path(__file__).resolve().parent.parent / "sources" / "ref" / "indicators.csv"
-COLUMNS = ["indicator_code", "name_zh", "name_en", "unit", "source_unit", "direction", "domain", "definition",
-           "source_names"]  # fmt: skip
+COLUMNS = [
+    "indicator_code", "name_zh", "name_en", "unit", "source_unit", "direction", "domain",
+    "definition", "source_names",
+]  # fmt: skip
 # BRIEF 5 canonical units; intensities are stated per 10^4 yuan (万元), as sources state them.
 CANONICAL_UNITS = {"yuan", "persons", "percent", "tce", "kWh", "kW", "t", "m3", "count", "t CO2",
                    "tce/10k yuan", "t CO2/10k yuan", "m3/10k yuan"}  # fmt: skip

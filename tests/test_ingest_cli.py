@@ -37,14 +37,17 @@ def test_every_export_prints_kind_and_counts_or_one_line(nbs_dir: Path, tmp_path
             assert path.name in lines[0] and "指标" in lines[0]
             assert "Traceback" not in result.stderr
     # Rows in = staged + quarantined + missing, for every file, and the tables agree.
-    bad = _query(home, """
+    bad = _query(
+        home,
+        """
         SELECT f.original_name FROM raw.files f
         LEFT JOIN (SELECT archive_sha256, count(*) n FROM staging.observations GROUP BY 1) o
                ON o.archive_sha256 = f.sha256
         LEFT JOIN (SELECT archive_sha256, count(*) n FROM quality.quarantine GROUP BY 1) q
                ON q.archive_sha256 = f.sha256
         WHERE f.cells_in <> f.rows_loaded + f.rows_quarantined + f.cells_missing
-           OR coalesce(o.n, 0) <> f.rows_loaded OR coalesce(q.n, 0) <> f.rows_quarantined""")
+           OR coalesce(o.n, 0) <> f.rows_loaded OR coalesce(q.n, 0) <> f.rows_quarantined""",
+    )
     assert bad == []
 
 
@@ -54,19 +57,31 @@ def test_revised_and_old_gdp_vintages_are_both_kept(nbs_dir: Path, tmp_path: Pat
     old = nbs_dir / "Tobby-star" / "分省年度数据.csv"
     result = greenstat("ingest", str(old), str(revised), home=home)
     assert result.returncode == 0, result.stderr
-    gdp_2024 = _query(home, "SELECT value, unit, value_as_written, unit_as_written FROM "
-                      "staging.observations WHERE region_code = 'CN-BJ' AND indicator_code = "
-                      "'gdp' AND year = 2024")
+    gdp_2024 = _query(
+        home,
+        "SELECT value, unit, value_as_written, unit_as_written FROM "
+        "staging.observations WHERE region_code = 'CN-BJ' AND indicator_code = "
+        "'gdp' AND year = 2024",
+    )
     assert gdp_2024 == [(pytest.approx(4.96702e12), "yuan", "49670.2", "亿元")]
-    vintages = _query(home, "SELECT vintage, value_as_written FROM staging.observations WHERE "
-                      "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017 "
-                      "ORDER BY vintage")
+    vintages = _query(
+        home,
+        "SELECT vintage, value_as_written FROM staging.observations WHERE "
+        "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017 "
+        "ORDER BY vintage",
+    )
     assert vintages == [("2018", "28014.94"), ("2025", "31325.9")]
-    mart = _query(home, "SELECT value, vintage, data_kind FROM marts.indicator_values WHERE "
-                  "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017")
+    mart = _query(
+        home,
+        "SELECT value, vintage, data_kind FROM marts.indicator_values WHERE "
+        "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017",
+    )
     assert mart == [(pytest.approx(3.13259e12), "2025", "official")]
-    prov = _query(home, "SELECT provenance, source_row FROM staging.observations WHERE "
-                  "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2024")
+    prov = _query(
+        home,
+        "SELECT provenance, source_row FROM staging.observations WHERE "
+        "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2024",
+    )
     assert prov[0][0].startswith("sha256:") and prov[0][0].endswith(f"#row={prov[0][1]}")
     archived = list((home / "archive").rglob("分省年度数据.csv"))
     assert {p.read_bytes() for p in archived} == {revised.read_bytes(), old.read_bytes()}
@@ -90,8 +105,7 @@ def test_unnamed_indicator_needs_the_option(nbs_dir: Path, tmp_path: Path) -> No
     ok = greenstat("ingest", str(path), "--indicator", "地区生产总值(亿元)", home=home)
     assert ok.returncode == 0, ok.stderr
     # Hand-edited names resolve through ref.regions aliases.
-    regions = {r[0] for r in _query(home, "SELECT DISTINCT region_code FROM "
-                                          "staging.observations")}
+    regions = {r[0] for r in _query(home, "SELECT DISTINCT region_code FROM staging.observations")}
     assert {"CN-GX", "CN-XZ", "CN-XJ"} <= regions
     assert _query(home, "SELECT count(*) FROM quality.quarantine") == [(0,)]
 
@@ -101,19 +115,26 @@ def test_unknown_regions_are_quarantined_with_reason(nbs_dir: Path, tmp_path: Pa
     path = nbs_dir / "data-collection_xls" / "主要城市年度数据.xls"
     result = greenstat("ingest", str(path), home=home)
     assert result.returncode == 0, result.stderr
-    rows = _query(home, "SELECT source_file, source_row, source_column, reason FROM "
-                  "quality.quarantine WHERE raw_values LIKE '石家庄%' ORDER BY source_column")
+    rows = _query(
+        home,
+        "SELECT source_file, source_row, source_column, reason FROM "
+        "quality.quarantine WHERE raw_values LIKE '石家庄%' ORDER BY source_column",
+    )
     assert rows and all("unknown region '石家庄'" in r[3] for r in rows)
     assert all(r[0] == path.name and r[1] > 0 for r in rows)
 
 
-@pytest.mark.parametrize("name,content,reason", [
-    ("empty.csv", b"", "empty"),
-    ("blob.csv", bytes(range(256)) * 4, "not text"),
-    ("notes.txt", "会议纪要\n今天讨论了预算。\n".encode(), "not a recognised format"),
-])
-def test_unreadable_files_get_one_line(tmp_path: Path, name: str, content: bytes,
-                                       reason: str) -> None:
+@pytest.mark.parametrize(
+    "name,content,reason",
+    [
+        ("empty.csv", b"", "empty"),
+        ("blob.csv", bytes(range(256)) * 4, "not text"),
+        ("notes.txt", "会议纪要\n今天讨论了预算。\n".encode(), "not a recognised format"),
+    ],
+)
+def test_unreadable_files_get_one_line(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     result = greenstat("ingest", str(path), home=tmp_path / "home")

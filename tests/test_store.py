@@ -28,19 +28,24 @@ def test_write_creates_every_table_with_bilingual_comments(wh: Warehouse) -> Non
     with wh.write():
         pass
     with wh.connect_read() as con:
-        tables = {(s, t) for s, t in con.sql(
-            "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+        tables = {
+            (s, t)
+            for s, t in con.sql("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+        }
         assert {(t.schema, t.name) for t in TABLES} <= tables
         comment = con.execute(
             "SELECT comment FROM duckdb_columns() WHERE schema_name = 'staging' "
-            "AND table_name = 'observations' AND column_name = 'data_kind'").fetchone()
+            "AND table_name = 'observations' AND column_name = 'data_kind'"
+        ).fetchone()
     assert comment is not None and "official" in comment[0] and "数据性质" in comment[0]
 
 
 def test_failed_write_publishes_nothing(wh: Warehouse) -> None:
     with wh.write() as con:
-        con.execute("INSERT INTO ref.indicators (indicator_code, name_zh, name_en, unit, "
-                    "direction) VALUES ('a', '甲', 'A', 'count', 'higher')")
+        con.execute(
+            "INSERT INTO ref.indicators (indicator_code, name_zh, name_en, unit, "
+            "direction) VALUES ('a', '甲', 'A', 'count', 'higher')"
+        )
     with pytest.raises(RuntimeError), wh.write() as con:
         con.execute("DELETE FROM ref.indicators")
         raise RuntimeError("boom")
@@ -122,7 +127,9 @@ def test_analyst_holding_the_file_does_not_fail_a_run(demo_home: Path, tmp_path:
     stop = tmp_path / "stop"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(demo_home / "warehouse.duckdb"), str(stop)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(0.5)
     assert reader.poll() is None, reader.stderr.read() if reader.stderr else ""

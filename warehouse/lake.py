@@ -59,4 +59,4 @@ def years_in_lake(lake: Path, t: Table) -> list[int]:
     if not base.exists():
         return []
     prefix = f"{t.lake_partition}="
-    return sorted(int(p.name[len(prefix):]) for p in base.iterdir() if p.name.startswith(prefix))
+    return sorted(int(p.name[len(prefix) :]) for p in base.iterdir() if p.name.startswith(prefix))

@@ -43,5 +43,7 @@ def build_indicator_values(
 
 
 def staged_years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    return [r[0] for r in con.sql("SELECT DISTINCT year FROM staging.observations ORDER BY 1")
-            .fetchall()]
+    return [
+        r[0]
+        for r in con.sql("SELECT DISTINCT year FROM staging.observations ORDER BY 1").fetchall()
+    ]

@@ -36,13 +36,19 @@ class Input:
 
 
 INPUTS = (
-    Input("nbs_easyquery/RenJiyi163_gbk/分省年度数据.csv",
-          "revised after the 5th national economic census (第五次全国经济普查)"),
+    Input(
+        "nbs_easyquery/RenJiyi163_gbk/分省年度数据.csv",
+        "revised after the 5th national economic census (第五次全国经济普查)",
+    ),
     Input("nbs_easyquery/1lmq/分省年度数据.csv", "year-end resident population release"),
-    Input("nbs_easyquery/data-collection_xls/分省年度数据.xls",
-          "2018 figures revised after the 4th economic census; earlier years pre-revision"),
-    Input("nbs_easyquery/Tobby-star/分省年度数据.csv",
-          "old vintage, before the 4th and 5th economic census revisions"),
+    Input(
+        "nbs_easyquery/data-collection_xls/分省年度数据.xls",
+        "2018 figures revised after the 4th economic census; earlier years pre-revision",
+    ),
+    Input(
+        "nbs_easyquery/Tobby-star/分省年度数据.csv",
+        "old vintage, before the 4th and 5th economic census revisions",
+    ),
 )
 
 
@@ -63,21 +69,27 @@ def build(shared: Path) -> list[dict[str, str]]:
             region = resolver.resolve(cell.region_label)
             ind = catalogue.lookup_name(cell.indicator_label)
             if region is None or ind is None:
-                raise SystemExit(f"{inp.relpath} row {cell.source_row}: cannot map "
-                                 f"{cell.region_label!r} / {cell.indicator_label!r}")
-            rows.append({
-                "region_code": region,
-                "indicator_code": ind.indicator_code,
-                "year": str(cell.year),
-                "value_as_written": cell.value_as_written,
-                "unit_as_written": cell.unit_as_written,
-                "vintage": vintage,
-                "data_kind": "official",
-                "citation": (f"国家统计局 National Bureau of Statistics, 国家数据 "
-                             f"{export.database or '分省年度数据'}: {cell.indicator_label}"
-                             f"({cell.unit_as_written}); {inp.vintage_note}"),
-                "origin": f"{inp.relpath} sha256:{sha[:16]} row {cell.source_row}",
-            })
+                raise SystemExit(
+                    f"{inp.relpath} row {cell.source_row}: cannot map "
+                    f"{cell.region_label!r} / {cell.indicator_label!r}"
+                )
+            rows.append(
+                {
+                    "region_code": region,
+                    "indicator_code": ind.indicator_code,
+                    "year": str(cell.year),
+                    "value_as_written": cell.value_as_written,
+                    "unit_as_written": cell.unit_as_written,
+                    "vintage": vintage,
+                    "data_kind": "official",
+                    "citation": (
+                        f"国家统计局 National Bureau of Statistics, 国家数据 "
+                        f"{export.database or '分省年度数据'}: {cell.indicator_label}"
+                        f"({cell.unit_as_written}); {inp.vintage_note}"
+                    ),
+                    "origin": f"{inp.relpath} sha256:{sha[:16]} row {cell.source_row}",
+                }
+            )
     rows.sort(key=lambda r: (r["indicator_code"], r["vintage"], r["region_code"], r["year"]))
     return rows
 
