@@ -33,7 +33,7 @@ from sources.ingest import (IngestOptions, detect_kind, pending_files, register_
                             stage_archived)
 from sources.archive import archive_file
 from warehouse.lake import export_years
-from warehouse.marts import build_indicator_values
+from warehouse.marts import build_indicator_progress, build_indicator_values
 from warehouse.ref import load_reference
 from warehouse.store import Warehouse
 from warehouse.tables import INDICATOR_VALUES, OBSERVATIONS, TABLES
@@ -54,6 +54,8 @@ with wh.write() as con:
     export_years(con, h.lake, INDICATOR_VALUES, years)
     export_years(con, h.lake, OBSERVATIONS, years)
     run_checks(con, structural_checks(INDICATOR_VALUES))
+with wh.write() as con:
+    build_indicator_progress(con)
 with wh.write() as con:
     run_checks(con, [c for t in TABLES for c in structural_checks(t)])
 with wh.connect_read() as con:

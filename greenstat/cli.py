@@ -45,7 +45,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from sources.errors import SourceFormatError
     from sources.ingest import IngestOptions, ingest_paths
     from warehouse.lake import export_years
-    from warehouse.marts import build_indicator_values
+    from warehouse.marts import build_indicator_progress, build_indicator_values
     from warehouse.ref import load_reference
     from warehouse.store import Warehouse
     from warehouse.tables import INDICATOR_VALUES, OBSERVATIONS
@@ -69,6 +69,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     build_indicator_values(con, result.years)
                     export_years(con, h.lake, OBSERVATIONS, result.years)
                     export_years(con, h.lake, INDICATOR_VALUES, result.years)
+                    build_indicator_progress(con)
         except SourceFormatError as exc:
             failed += 1
             _fail(str(exc))
@@ -88,20 +89,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 PROGRESS_COLUMNS = (
-    "target_id",
-    "region_code",
-    "indicator_code",
-    "baseline_year",
-    "baseline_value",
-    "latest_year",
-    "latest_value",
-    "target_year",
-    "target_value",
-    "target_unit",
-    "progress_ratio",
-    "status",
-    "data_kind",
-)
+    "target_id", "region_code", "indicator_code", "baseline_year", "baseline_value",
+    "latest_year", "latest_value", "target_year", "target_value", "target_unit",
+    "progress_ratio", "required_annual_rate", "observed_annual_rate", "expected_value_now",
+    "status", "data_kind", "note",
+)  # fmt: skip
+STATUS_WORDS = {
+    "achieved": "achieved 已实现",
+    "on_track": "on track 进展顺利",
+    "moderate": "moderate 进展一般",
+    "off_track": "off track 进展滞后",
+    "deteriorating": "deteriorating 逆向变化",
+    "no_data": "no data 暂无数据",
+    "not_quantifiable": "not quantifiable 不可量化",
+}
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
@@ -112,48 +113,98 @@ def cmd_progress(args: argparse.Namespace) -> int:
     except WarehouseError as exc:
         return _fail(str(exc))
     with con:
-        where, params = ("WHERE region_code = ?", [args.region]) if args.region else ("", [])
-        cols = ", ".join(PROGRESS_COLUMNS)
+        where, params = ("WHERE p.region_code = ?", [args.region]) if args.region else ("", [])
+        cols = ", ".join(f"p.{c}" for c in PROGRESS_COLUMNS)
         rows = con.execute(
-            f"SELECT {cols} FROM marts.indicator_progress {where} ORDER BY region_code, target_id",
+            f"""SELECT {cols}, i.name_zh, i.name_en, t.comparator, t.measure
+                FROM marts.indicator_progress p
+                JOIN ref.policy_targets t USING (target_id)
+                LEFT JOIN ref.indicators i ON i.indicator_code = p.indicator_code
+                {where} ORDER BY p.region_code, p.target_id""",
             params,
         ).fetchall()
-    records = [dict(zip(PROGRESS_COLUMNS, r, strict=True)) for r in rows]
+    n = len(PROGRESS_COLUMNS)
+    records = [dict(zip(PROGRESS_COLUMNS, r[:n], strict=True)) for r in rows]
     if args.format == "json":
         json.dump(records, sys.stdout, ensure_ascii=False, indent=2, default=str)
         print()
     elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=PROGRESS_COLUMNS)
+        writer = csv.DictWriter(sys.stdout, fieldnames=PROGRESS_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(records)
     else:
-        _print_table(records)
+        table = [
+            [
+                rec["target_id"],
+                _clip(f"{zh} {en}", 56) if zh else (rec["indicator_code"] or "-"),
+                _at(rec["latest_year"], rec["latest_value"], rec["target_unit"]),
+                _target(measure, comparator, rec),
+                STATUS_WORDS.get(str(rec["status"]), str(rec["status"])),
+                rec["data_kind"] or "",
+            ]
+            for rec, (zh, en, comparator, measure) in zip(
+                records, (r[n:] for r in rows), strict=True
+            )
+        ]
+        _print_table(
+            ["target", "indicator 指标", "latest 最新", "target 目标", "status 状态", "kind"], table
+        )
+        if not records:
+            print("(no targets; run `greenstat run` first)")
     return 0
 
 
-def _print_table(records: list[dict[str, object]]) -> None:
-    shown = (
-        "target_id",
-        "region_code",
-        "indicator_code",
-        "latest_year",
-        "latest_value",
-        "target_year",
-        "target_value",
-        "target_unit",
-        "status",
-        "data_kind",
-    )
-    cells = [[("" if r[c] is None else str(r[c])) for c in shown] for r in records]
-    widths = [
-        max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
-        for i, c in enumerate(shown)
-    ]
-    print("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)))
+def _fmt(value: object, unit: object) -> str:
+    if value is None:
+        return "-"
+    v = float(value)  # type: ignore[arg-type]
+    text = f"{_plain(v / 1e8)}×10⁸" if abs(v) >= 1e8 else _plain(v)
+    return f"{text}%" if unit == "percent" else f"{text} {unit or ''}".strip()
+
+
+def _plain(v: float) -> str:
+    """Digits as a person writes them: 5,000,000 and 13.5, never 5e+06."""
+    return f"{v:,.0f}" if v == int(v) else f"{v:,.4f}".rstrip("0").rstrip(".")
+
+
+def _at(year: object, value: object, unit: object) -> str:
+    return "-" if year is None else f"{year}: {_fmt(value, unit)}"
+
+
+def _target(measure: str, comparator: str | None, rec: dict[str, object]) -> str:
+    year = rec["target_year"] or ""
+    if measure == "reduction_from_baseline":
+        return f"{year}: -{_fmt(rec['target_value'], 'percent')} vs {rec['baseline_year']}"
+    if rec["target_value"] is None:
+        return f"{year}: {comparator or measure}".strip(": ")
+    return f"{year}: {comparator or ''} {_fmt(rec['target_value'], rec['target_unit'])}"
+
+
+def _print_table(headers: list[str], rows: list[list[object]]) -> None:
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [_width(h) for h in headers]
     for row in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
-    if not records:
-        print("(no targets in marts.indicator_progress yet)")
+        widths = [max(w, _width(c)) for w, c in zip(widths, row, strict=True)]
+    print("  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)))
+    for row in cells:
+        print("  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)))
+
+
+def _clip(text: str, width: int) -> str:
+    while _width(text) > width:
+        text = text[:-2] + "…"
+    return text
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two terminal columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -240,6 +291,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -10,7 +10,13 @@ import dagster as dg
 
 from pipelines.partitions import yearly
 from pipelines.resources import WarehouseResource
-from quality.checks import ACCOUNTING, ORPHANS, run_checks, structural_checks
+from quality.checks import (
+    ACCOUNTING,
+    ORPHANS,
+    PROGRESS_COMPLETE,
+    run_checks,
+    structural_checks,
+)
 from reports.site import build_site
 from sources.archive import archive_file
 from sources.errors import SourceFormatError
@@ -23,9 +29,9 @@ from sources.ingest import (
     stage_archived,
 )
 from warehouse.lake import export_years
-from warehouse.marts import build_indicator_values
+from warehouse.marts import build_indicator_progress, build_indicator_values
 from warehouse.ref import load_reference
-from warehouse.tables import INDICATOR_VALUES, OBSERVATIONS, TABLES
+from warehouse.tables import INDICATOR_PROGRESS, INDICATOR_VALUES, OBSERVATIONS, TABLES
 
 
 class RawFilesConfig(dg.Config):
@@ -210,9 +216,38 @@ def _check_result(
 
 
 @dg.asset(
+    group_name="marts",
+    kinds={"duckdb"},
+    deps=[indicator_values, ref_tables],
+    description="Progress of every policy target: one row per target in ref.policy_targets",
+)
+def indicator_progress(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.warehouse().write() as con:
+        counts = build_indicator_progress(con)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
+            "by_status": dg.MetadataValue.json(counts),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=indicator_progress,
+    blocking=True,
+    description="One row per target, every target present, statuses in the set",
+)
+def indicator_progress_structure(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    checks = [PROGRESS_COMPLETE, *structural_checks(INDICATOR_PROGRESS)]
+    return _check_result(context.run.run_id, warehouse, checks, None)
+
+
+@dg.asset(
     group_name="quality",
     kinds={"duckdb"},
-    deps=[indicator_values],
+    deps=[indicator_values, indicator_progress],
     description="Structural audit of every table, recorded in quality.check_results",
 )
 def quality_audit(
@@ -235,7 +270,7 @@ def quality_audit(
 @dg.asset(
     group_name="reports",
     kinds={"html"},
-    deps=[indicator_values, quality_audit],
+    deps=[indicator_values, indicator_progress, quality_audit],
     description="The offline report site, $GREENSTAT_HOME/site/index.html",
 )
 def report_site(warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -250,7 +285,12 @@ ALL_ASSETS = [
     raw_files,
     staging_observations,
     indicator_values,
+    indicator_progress,
     quality_audit,
     report_site,
 ]
-ALL_CHECKS = [staging_observations_structure, indicator_values_structure]
+ALL_CHECKS = [
+    staging_observations_structure,
+    indicator_values_structure,
+    indicator_progress_structure,
+]

@@ -7,6 +7,7 @@ import dagster as dg
 from greenstat.settings import home
 from pipelines.assets import (
     inbox_files,
+    indicator_progress,
     indicator_values,
     quality_audit,
     raw_files,
@@ -26,7 +27,7 @@ ingest_job = dg.define_asset_job(
 )
 annual_job = dg.define_asset_job(
     "annual_job",
-    selection=[indicator_values, quality_audit, report_site],
+    selection=[indicator_values, indicator_progress, quality_audit, report_site],
     description="Rebuild yearly marts, audit and the site for a year or a range of years",
 )
 

@@ -115,6 +115,15 @@ ORPHANS = Check(
     description="every region and indicator is in ref",
 )
 
+PROGRESS_COMPLETE = Check(
+    "marts.indicator_progress.every_target",
+    "marts.indicator_progress",
+    "blocking",
+    """SELECT t.target_id FROM ref.policy_targets t
+       LEFT JOIN marts.indicator_progress p USING (target_id) WHERE p.target_id IS NULL""",
+    description="every target in ref.policy_targets has a progress row",
+)
+
 
 def run_checks(
     con: duckdb.DuckDBPyConnection,

@@ -53,6 +53,49 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+STATUS_LABELS = {
+    "achieved": "✔ achieved 已实现",
+    "on_track": "▲ on track 进展顺利",
+    "moderate": "◆ moderate 进展一般",
+    "off_track": "▼ off track 进展滞后",
+    "deteriorating": "✖ deteriorating 逆向变化",
+    "no_data": "○ no data 暂无数据",
+    "not_quantifiable": "– not quantifiable 不可量化",
+}
+
+
+def _progress_table(con: duckdb.DuckDBPyConnection, code: str) -> str:
+    rows = con.execute(
+        """SELECT p.target_id, coalesce(i.name_zh || ' ' || i.name_en, t.indicator_code, ''),
+                  t.value_as_written || coalesce(t.unit_as_written, ''), p.target_year,
+                  p.latest_year, p.latest_value, p.target_unit, p.status, p.data_kind, t.clause
+           FROM marts.indicator_progress p JOIN ref.policy_targets t USING (target_id)
+           LEFT JOIN ref.indicators i ON i.indicator_code = t.indicator_code
+           WHERE p.region_code = ? ORDER BY p.target_id""",
+        [code],
+    ).fetchall()
+    if not rows:
+        return ""
+    table = [
+        [
+            f"<span title='{_e(clause)}'>{_e(tid)}</span>",
+            _e(ind),
+            f"{_e(written)} ({_e(ty)})" if written else _e(ty),
+            f"{_num(lv)} {_e(unit)} ({ly})" if ly else "—",
+            STATUS_LABELS.get(status, _e(status)),
+            _kind(kind) if kind else "",
+        ]
+        for tid, ind, written, ty, ly, lv, unit, status, kind, clause in rows
+    ]
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r[7]] = counts.get(r[7], 0) + 1
+    summary = ", ".join(f"{STATUS_LABELS.get(k, k)}: {n}" for k, n in sorted(counts.items()))
+    return f"<h3>Targets 目标 ({len(rows)})</h3><p>{summary}</p>" + _table(
+        ["Target", "Indicator 指标", "Target 目标值", "Latest 最新", "Status 状态", "Kind"], table
+    )
+
+
 def _region_section(con: duckdb.DuckDBPyConnection, code: str) -> str:
     region = con.execute(
         "SELECT name_zh, name_en FROM ref.regions WHERE region_code = ?", [code]
@@ -64,8 +107,12 @@ def _region_section(con: duckdb.DuckDBPyConnection, code: str) -> str:
            WHERE v.region_code = ? ORDER BY v.indicator_code, v.year""",
         [code],
     ).fetchall()
+    progress = _progress_table(con, code)
     if not rows:
-        return f"<h2>{_e(title)}</h2><p class='muted'>No indicator values yet. 暂无数据。</p>"
+        return (
+            f"<h2>{_e(title)}</h2>{progress}"
+            "<p class='muted'>No indicator values yet. 暂无数据。</p>"
+        )
     years = sorted({r[4] for r in rows})[-YEARS_SHOWN:]
     series: dict[str, dict[str, object]] = {}
     for ind, zh, en, unit, year, value, kind in rows:
@@ -86,7 +133,7 @@ def _region_section(con: duckdb.DuckDBPyConnection, code: str) -> str:
         + [_num(s["values"].get(y)) for y in years]  # type: ignore[union-attr]
         for s in series.values()
     ]
-    return f"<h2>{_e(title)}</h2>" + _table(
+    return f"<h2>{_e(title)}</h2>{progress}<h3>Indicators 指标</h3>" + _table(
         ["Indicator 指标", "Unit 单位", "Kind 性质", *map(str, years)], table_rows
     )
 

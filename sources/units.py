@@ -89,6 +89,13 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "家": ("count", 1.0),
     "座": ("count", 1.0),
     "万个": ("count", 1e4),
+    "种": ("count", 1.0),  # kinds (of products)
+    "万种": ("count", 1e4),
+    "台": ("count", 1.0),  # pieces of equipment
+    "万台": ("count", 1e4),
+    "项": ("count", 1.0),  # items (standards, projects)
+    "辆": ("count", 1.0),
+    "万辆": ("count", 1e4),
     "万家": ("count", 1e4),
 }
 

@@ -117,3 +117,79 @@ def test_progress_formats(demo_home_built: Path) -> None:
 def test_dagster_storage_stays_in_the_data_home(demo_home_built: Path) -> None:
     assert (demo_home_built / "dagster" / "dagster.yaml").exists()
     assert any((demo_home_built / "dagster").rglob("*.db"))
+
+
+def test_every_target_has_a_progress_row(demo_home_built: Path) -> None:
+    from sources.targets import load_targets
+
+    n_targets = len(load_targets())
+    assert _q(demo_home_built, "SELECT count(*) FROM ref.policy_targets") == [(n_targets,)]
+    assert _q(demo_home_built, "SELECT count(*) FROM marts.indicator_progress") == [(n_targets,)]
+    rows = _q(
+        demo_home_built,
+        "SELECT status, count(*) FROM marts.indicator_progress "
+        "WHERE status = 'not_quantifiable' GROUP BY 1",
+    )
+    assert rows and rows[0][1] >= 5
+
+
+def test_baseline_facts_are_official_and_cited(demo_home_built: Path) -> None:
+    rows = _q(
+        demo_home_built,
+        "SELECT value, data_kind, citation FROM staging.observations "
+        "WHERE region_code = 'CN' AND indicator_code = 'green_factories_national' "
+        "AND year = 2020",
+    )
+    assert rows and rows[0][0] == 2121 and rows[0][1] == "official"
+    assert "「" in rows[0][2] and "十四五" in rows[0][2]
+
+
+def test_progress_from_an_ingested_series(demo_home: Path, tmp_path: Path) -> None:
+    """A user extract (demo-labelled) with Beijing's energy intensity down 6% by 2023
+    against a 12% target: ratio (0.94^(1/3)-1)/(0.88^(1/5)-1) = 0.81, moderate, demo."""
+    from sources.extract import HEADER_LINE
+
+    extract = tmp_path / "bj_energy_intensity.csv"
+    extract.write_text(
+        HEADER_LINE + "\n"
+        "CN-BJ,energy_intensity_industry,2020,0.2500,吨标准煤/万元,2024,demo,test series,t\n"
+        "CN-BJ,energy_intensity_industry,2023,0.2350,吨标准煤/万元,2024,demo,test series,t\n",
+        encoding="utf-8",
+    )
+    result = greenstat("ingest", str(extract), home=demo_home)
+    assert result.returncode == 0, result.stderr
+    rows = _q(
+        demo_home,
+        "SELECT status, progress_ratio, data_kind, latest_year FROM "
+        "marts.indicator_progress WHERE target_id = 'bj-2025-industry-energy-intensity'",
+    )
+    expected = (0.94 ** (1 / 3) - 1) / (0.88 ** (1 / 5) - 1)
+    assert rows == [("moderate", pytest.approx(expected), "demo", 2023)]
+    table = greenstat("progress", "--region", "CN-BJ", home=demo_home)
+    line = next(
+        x for x in table.stdout.splitlines() if x.startswith("bj-2025-industry-energy-intensity")
+    )
+    assert "moderate" in line and "demo" in line
+
+
+def test_progress_table_lists_beijing_targets_with_status(demo_home_built: Path) -> None:
+    out = greenstat("progress", "--region", "CN-BJ", home=demo_home_built)
+    assert out.returncode == 0, out.stderr
+    ids = {
+        r[0]
+        for r in _q(
+            demo_home_built, "SELECT target_id FROM ref.policy_targets WHERE region_code = 'CN-BJ'"
+        )
+    }
+    lines = [x for x in out.stdout.splitlines()[1:] if x.strip()]
+    assert {x.split()[0] for x in lines} == ids
+    words = (
+        "achieved",
+        "on track",
+        "moderate",
+        "off track",
+        "deteriorating",
+        "no data",
+        "not quantifiable",
+    )
+    assert all(any(w in x for w in words) for x in lines)

@@ -7,6 +7,8 @@ import pyarrow as pa
 
 from sources.catalogue import load_indicators
 from sources.regions import load_regions
+from sources.targets import load_targets
+from warehouse.tables import POLICY_TARGETS
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -39,4 +41,27 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute("INSERT INTO ref.regions BY NAME SELECT * FROM ref_regions")
     con.execute("DELETE FROM ref.indicators")
     con.execute("INSERT INTO ref.indicators BY NAME SELECT * FROM ref_indicators")
-    return {"ref.regions": len(regions), "ref.indicators": len(indicators)}
+    targets = load_targets()
+    ref_targets = pa.table(  # noqa: F841
+        {c.name: [t[c.name] for t in targets] for c in POLICY_TARGETS.columns},
+        schema=pa.schema(
+            [
+                (
+                    c.name,
+                    pa.int32()
+                    if c.type == "INTEGER"
+                    else pa.float64()
+                    if c.type == "DOUBLE"
+                    else pa.string(),
+                )
+                for c in POLICY_TARGETS.columns
+            ]
+        ),
+    )
+    con.execute("DELETE FROM ref.policy_targets")
+    con.execute("INSERT INTO ref.policy_targets BY NAME SELECT * FROM ref_targets")
+    return {
+        "ref.regions": len(regions),
+        "ref.indicators": len(indicators),
+        "ref.policy_targets": len(targets),
+    }

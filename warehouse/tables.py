@@ -213,6 +213,12 @@ POLICY_TARGETS = Table(
             "指标属性",
             values=("binding", "expected"),
         ),
+        _c(
+            "related_indicator_code",
+            "VARCHAR",
+            "Indicator a relational target is compared with",
+            "关联比较指标",
+        ),
         _c("notes", "VARCHAR", "Notes", "备注"),
     ),
     primary_key=("target_id",),
@@ -371,6 +377,24 @@ INDICATOR_PROGRESS = Table(
         _c("target_unit", "VARCHAR", "Unit of the target", "目标单位"),
         _c("progress_ratio", "DOUBLE", "Observed over required rate of progress", "进展比率"),
         _c(
+            "required_annual_rate",
+            "DOUBLE",
+            "Annual rate (or yearly gain, for counts) needed from the baseline to meet the target",
+            "所需年均变化率",
+        ),
+        _c(
+            "observed_annual_rate",
+            "DOUBLE",
+            "Annual rate (or yearly gain) observed since the baseline",
+            "实际年均变化率",
+        ),
+        _c(
+            "expected_value_now",
+            "DOUBLE",
+            "Value expected in the latest year on the required path",
+            "按所需路径的当前应达值",
+        ),
+        _c(
             "status",
             "VARCHAR",
             "Progress status",
@@ -385,6 +409,7 @@ INDICATOR_PROGRESS = Table(
             "数据性质",
             values=DATA_KINDS,
         ),
+        _c("note", "VARCHAR", "Why the status is what it is, when not obvious", "说明"),
     ),
     primary_key=("target_id",),
 )
