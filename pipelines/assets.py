@@ -23,10 +23,10 @@ from sources.errors import SourceFormatError
 from sources.extracts import embedded_files
 from sources.ingest import (
     IngestOptions,
-    detect_kind,
     pending_files,
     register_archived,
     stage_archived,
+    validate_file,
 )
 from warehouse.lake import export_years
 from warehouse.marts import build_indicator_progress, build_indicator_values
@@ -69,8 +69,11 @@ def raw_files(
     archived_names, rejected = [], []
     with warehouse.warehouse().write() as con:
         for path in paths:
+            if not path.exists():  # taken by an earlier run
+                context.log.info(f"{path} is gone; nothing to archive")
+                continue
             try:
-                kind = detect_kind(path)
+                kind = validate_file(path, options)
             except SourceFormatError as exc:
                 rejected.append(str(exc))
                 context.log.warning(str(exc))

@@ -95,6 +95,23 @@ def detect_kind(path: Path) -> str:
     )
 
 
+def validate_file(path: Path, options: IngestOptions | None = None) -> str:
+    """Detect the kind and parse the file once, so a file that cannot be staged (say, an
+    export naming no indicator, given no --indicator) is refused before it is archived."""
+    kind = detect_kind(path)
+    options = options or IngestOptions()
+    if kind == KIND_NBS:
+        nbs_export.parse_nbs_export(
+            path,
+            indicator=options.indicator,
+            region=options.region,
+            known_indicators=default_catalogue().known_labels(),
+        )
+    else:
+        read_extract(path)
+    return kind
+
+
 @dataclass
 class _Staged:
     observations: list[dict[str, object]]

@@ -67,8 +67,10 @@ def test_sensor_run_ingests_the_dropped_file(nbs_dir: Path, tmp_path: Path, monk
     dropped = inbox / "分省年度数据.csv"
     dropped.write_bytes((nbs_dir / "1lmq" / "分省年度数据.csv").read_bytes())
     (inbox / "empty.csv").write_bytes(b"")
+    unnamed = nbs_dir / "VasantLong" / "分省年度数据.csv"  # names no indicator
+    (inbox / "vasant.csv").write_bytes(unnamed.read_bytes())
     requests = inbox_sensor(dg.build_sensor_context()).run_requests or []
-    assert len(requests) == 2
+    assert len(requests) == 3
     job = defs.resolve_job_def("ingest_job")
     for request in requests:
         with dg.instance_for_test() as instance:
@@ -76,6 +78,8 @@ def test_sensor_run_ingests_the_dropped_file(nbs_dir: Path, tmp_path: Path, monk
             assert result.success
     assert not dropped.exists()  # archived, so removed from the inbox
     assert (inbox / "rejected" / "empty.csv.reason.txt").read_text().startswith("empty.csv: empty")
+    assert "--indicator" in (inbox / "rejected" / "vasant.csv.reason.txt").read_text()
+    assert not list((tmp_path / "archive").rglob("vasant.csv"))
     import duckdb
 
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
