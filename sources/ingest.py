@@ -19,20 +19,17 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from sources import nbs_export
 from sources.archive import ArchivedFile, archive_file
 from sources.catalogue import Catalogue, default_catalogue
+from sources.connectors import CONNECTORS, KIND_EXTRACT, KIND_NBS, connector
 from sources.errors import SourceFormatError
-from sources.extract import read_extract, sniff_extract
+from sources.parsed import Candidate
 from sources.regions import RegionResolver, default_resolver
-from sources.units import BadValueError, UnknownUnitError, parse_unit, parse_value
-from warehouse.tables import DATA_KINDS, OBSERVATIONS, QUARANTINE
+from sources.units import UnknownUnitError, parse_unit
+from warehouse.tables import OBSERVATIONS, QUARANTINE
 
-KIND_NBS = "nbs_portal_export"
-KIND_EXTRACT = "greenstat_extract"
+__all__ = ["KIND_EXTRACT", "KIND_NBS", "IngestOptions", "detect_kind", "ingest_paths"]
 HEAD_BYTES = 8192
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
@@ -83,15 +80,14 @@ def detect_kind(path: Path) -> str:
         raise SourceFormatError(f"{path}: cannot be opened ({exc.strerror})") from exc
     if not head.strip():
         raise SourceFormatError(f"{path.name}: empty file")
-    if sniff_extract(head):
-        return KIND_EXTRACT
-    if head.startswith((_XLS_MAGIC, _ZIP_MAGIC)) or nbs_export.sniff_nbs_export(path, head):
-        return KIND_NBS
+    for c in CONNECTORS:
+        if c.sniff(path, head):
+            return c.kind
     if b"\x00" in head:
         raise SourceFormatError(f"{path.name}: not text (binary content of an unknown format)")
     raise SourceFormatError(
-        f"{path.name}: not a recognised format (expected an NBS portal export or a "
-        "greenstat extract)"
+        f"{path.name}: not a recognised format (expected one of: "
+        f"{', '.join(c.kind for c in CONNECTORS)})"
     )
 
 
@@ -99,16 +95,7 @@ def validate_file(path: Path, options: IngestOptions | None = None) -> str:
     """Detect the kind and parse the file once, so a file that cannot be staged (say, an
     export naming no indicator, given no --indicator) is refused before it is archived."""
     kind = detect_kind(path)
-    options = options or IngestOptions()
-    if kind == KIND_NBS:
-        nbs_export.parse_nbs_export(
-            path,
-            indicator=options.indicator,
-            region=options.region,
-            known_indicators=default_catalogue().known_labels(),
-        )
-    else:
-        read_extract(path)
+    connector(kind).parse(path, options or IngestOptions())
     return kind
 
 
@@ -136,192 +123,44 @@ def _quarantine_row(
 
 
 def _conform(
-    *,
-    archived: ArchivedFile,
-    row: int,
-    column: str | None,
-    raw: str,
-    region_label: str | None,
-    indicator: str,
-    value: float,
-    value_as_written: str,
-    unit_as_written: str,
-    flags: str,
-    year: int,
-    resolver: RegionResolver,
-    catalogue: Catalogue,
-    by_code: bool,
+    c: Candidate, resolver: RegionResolver, catalogue: Catalogue
 ) -> tuple[dict[str, object] | None, str | None]:
-    """Map one cell to a conformed observation, or give the reason it is rejected."""
-    region_code = resolver.resolve(region_label) if region_label else None
+    """Map one candidate to a conformed observation, or give the reason it is rejected."""
+    region_code = resolver.resolve(c.region_label) if c.region_label else None
     if region_code is None:
-        if not region_label:
+        if not c.region_label:
             return None, "region not named in the file (no 地区： line); re-ingest with --region"
-        return None, f"unknown region {region_label!r} (not in ref.regions)"
-    ind = catalogue.by_code.get(indicator) if by_code else catalogue.lookup_name(indicator)
+        return None, f"unknown region {c.region_label!r} (not in ref.regions)"
+    ind = catalogue.by_code.get(c.indicator) if c.by_code else catalogue.lookup_name(c.indicator)
     if ind is None:
-        return None, (f"unknown indicator {indicator!r}: add it to sources/ref/indicators.csv")
+        return None, f"unknown indicator {c.indicator!r}: add it to sources/ref/indicators.csv"
     try:
-        conv = parse_unit(unit_as_written)
+        conv = parse_unit(c.unit_as_written)
     except UnknownUnitError:
-        return None, f"unknown unit {unit_as_written!r}"
+        return None, f"unknown unit {c.unit_as_written!r}"
     if conv.canonical != ind.unit:
         return None, (
-            f"unit {unit_as_written!r} is {conv.canonical}, but {ind.indicator_code} is "
+            f"unit {c.unit_as_written!r} is {conv.canonical}, but {ind.indicator_code} is "
             f"measured in {ind.unit}"
         )
+    if not c.vintage:
+        return None, "no vintage"
     return {
         "region_code": region_code,
+        "industry_code": c.industry_code,
         "indicator_code": ind.indicator_code,
-        "period": str(year),
-        "year": year,
-        "value": value * conv.factor,
+        "period": c.period,
+        "year": c.year,
+        "value": c.value * conv.factor,
         "unit": ind.unit,
-        "value_as_written": value_as_written,
-        "unit_as_written": unit_as_written,
-        "flags": flags or None,
-        "source_row": row,
+        "value_as_written": c.value_as_written,
+        "unit_as_written": c.unit_as_written,
+        "flags": c.flags or None,
+        "vintage": c.vintage,
+        "data_kind": c.data_kind,
+        "citation": c.citation,
+        "source_row": c.source_row,
     }, None
-
-
-def _stage_nbs(
-    archived: ArchivedFile, options: IngestOptions, resolver: RegionResolver, cat: Catalogue
-) -> _Staged:
-    export = nbs_export.parse_nbs_export(
-        archived.archive_path,
-        indicator=options.indicator,
-        region=options.region,
-        known_indicators=cat.known_labels(),
-    )
-    latest = export.latest_year_with_data
-    if options.vintage:
-        vintage, basis = options.vintage, "given at ingest (--vintage)"
-    elif latest is not None:
-        vintage = str(latest + 1)
-        basis = f"inferred: the year after the latest data year ({latest}) in the export"
-    else:
-        vintage, basis = None, "no data"
-    source = export.source_line.split("：", 1)[-1] if export.source_line else "国家统计局"
-    citation = f"{source}, 国家数据 {export.database or '分省年度数据'}"
-    obs: list[dict[str, object]] = []
-    quarantine = [
-        _quarantine_row(archived, r.source_row, r.column, r.reason, r.raw) for r in export.rejected
-    ]
-    for cell in export.cells:
-        raw = f"{cell.region_label or ''},{cell.indicator_label}({cell.unit_as_written}),"
-        raw += f"{cell.year}年,{cell.value_as_written}"
-        conformed, reason = _conform(
-            archived=archived,
-            row=cell.source_row,
-            column=f"{cell.year}年",
-            raw=raw,
-            region_label=cell.region_label,
-            indicator=cell.indicator_label,
-            value=cell.value,
-            value_as_written=cell.value_as_written,
-            unit_as_written=cell.unit_as_written,
-            flags=cell.flags,
-            year=cell.year,
-            resolver=resolver,
-            catalogue=cat,
-            by_code=False,
-        )
-        if conformed is None:
-            quarantine.append(
-                _quarantine_row(archived, cell.source_row, f"{cell.year}年", reason or "", raw)
-            )
-            continue
-        label = f"{cell.indicator_label}({cell.unit_as_written})"
-        conformed.update(
-            source_id=KIND_NBS,
-            industry_code=None,
-            vintage=vintage,
-            data_kind="official",
-            citation=f"{citation}: {label}",
-        )
-        obs.append(conformed)
-    meta = {
-        "encoding": export.encoding,
-        "layout": export.layout,
-        "database": export.database,
-        "indicator_line": export.indicator_line
-        if export.indicator_inferred_from is None
-        else f"{export.indicator_line} (inferred from {export.indicator_inferred_from})",
-        "time_line": export.time_line,
-        "notes": export.notes,
-        "source_line": export.source_line,
-        "vintage_basis": basis,
-    }
-    return _Staged(obs, quarantine, export.cells_missing, export.cells_in, meta, vintage)
-
-
-def _stage_extract(archived: ArchivedFile, resolver: RegionResolver, cat: Catalogue) -> _Staged:
-    obs: list[dict[str, object]] = []
-    quarantine: list[dict[str, object]] = []
-    missing = 0
-    rows = read_extract(archived.archive_path)
-    for r in rows:
-        f = r.fields
-
-        def reject(reason: str, r: object = r) -> None:
-            quarantine.append(_quarantine_row(archived, r.source_row, None, reason, r.raw))  # type: ignore[attr-defined]
-
-        if "_extra" in f:
-            reject("more cells than the header has columns")
-            continue
-        if f["data_kind"] not in DATA_KINDS:
-            reject(f"data_kind {f['data_kind']!r} is not one of {', '.join(DATA_KINDS)}")
-            continue
-        if not f["vintage"]:
-            reject("vintage is empty")
-            continue
-        try:
-            year = int(f["year"])
-        except ValueError:
-            reject(f"year {f['year']!r} is not a whole number")
-            continue
-        try:
-            parsed = parse_value(f["value_as_written"])
-        except BadValueError as exc:
-            reject(str(exc))
-            continue
-        if parsed.missing or parsed.value is None:
-            missing += 1
-            continue
-        conformed, reason = _conform(
-            archived=archived,
-            row=r.source_row,
-            column=None,
-            raw=r.raw,
-            region_label=f["region_code"],
-            indicator=f["indicator_code"],
-            value=parsed.value,
-            value_as_written=f["value_as_written"],
-            unit_as_written=f["unit_as_written"],
-            flags=parsed.flags,
-            year=year,
-            resolver=resolver,
-            catalogue=cat,
-            by_code=True,
-        )
-        if conformed is None:
-            reject(reason or "")
-            continue
-        conformed.update(
-            source_id=KIND_EXTRACT,
-            industry_code=None,
-            vintage=f["vintage"],
-            data_kind=f["data_kind"],
-            citation=f"{f['citation']} [{f['origin']}]" if f["origin"] else f["citation"],
-        )
-        obs.append(conformed)
-    vintages = sorted({str(o["vintage"]) for o in obs})
-    meta: dict[str, object] = {
-        "encoding": "utf-8",
-        "layout": "tidy",
-        "vintage_basis": "per row (vintage column)",
-    }
-    return _Staged(obs, quarantine, missing, len(rows), meta, ",".join(vintages) or None)
 
 
 def _arrow(rows: Sequence[dict[str, object]], names: list[str]) -> pa.Table:
@@ -341,10 +180,19 @@ def stage_archived(
     resolver = resolver or default_resolver()
     catalogue = catalogue or default_catalogue()
     kind = detect_kind(archived.archive_path)
-    if kind == KIND_NBS:
-        staged = _stage_nbs(archived, options, resolver, catalogue)
-    else:
-        staged = _stage_extract(archived, resolver, catalogue)
+    parsed = connector(kind).parse(archived.archive_path, options)
+    staged = _Staged([], [], parsed.cells_missing, parsed.cells_in, parsed.meta, parsed.vintage)
+    for r in parsed.rejects:
+        staged.quarantine.append(_quarantine_row(archived, r.source_row, r.column, r.reason, r.raw))
+    for cand in parsed.candidates:
+        conformed, reason = _conform(cand, resolver, catalogue)
+        if conformed is None:
+            staged.quarantine.append(
+                _quarantine_row(archived, cand.source_row, cand.column, reason or "", cand.raw)
+            )
+        else:
+            conformed["source_id"] = kind
+            staged.observations.append(conformed)
     now = datetime.now(UTC).replace(tzinfo=None)
     for o in staged.observations:
         o.update(

@@ -1,0 +1,66 @@
+"""What every connector hands to ingest: candidate observations, rejections, counts.
+
+A connector only reads its format. Resolving regions, indicators and units, and
+writing staging and quarantine, happen once, in ``sources.ingest``, for all kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One value read from a file, not yet conformed."""
+
+    source_row: int
+    column: str | None  # header of the cell, e.g. '2019年'
+    raw: str  # the raw row, for quarantine
+    region_label: str | None  # as written; a code or any alias in ref.regions
+    indicator: str  # an indicator code (by_code) or a name as the source writes it
+    value: float  # in unit_as_written
+    value_as_written: str
+    unit_as_written: str
+    year: int
+    period: str  # 'YYYY' or 'YYYY-MM'
+    vintage: str
+    data_kind: str
+    citation: str
+    by_code: bool = False
+    flags: str = ""
+    industry_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    source_row: int
+    column: str | None
+    reason: str
+    raw: str
+    cells: int = 1  # value cells this rejection accounts for
+
+
+@dataclass
+class Parsed:
+    candidates: list[Candidate]
+    rejects: list[Reject]
+    cells_missing: int
+    cells_in: int
+    meta: dict[str, object] = field(default_factory=dict)  # raw.files columns
+    vintage: str | None = None
+
+
+class Options(Protocol):
+    indicator: str | None
+    region: str | None
+    vintage: str | None
+
+
+@dataclass(frozen=True)
+class Connector:
+    kind: str
+    sniff: Callable[[Path, bytes], bool]
+    parse: Callable[[Path, Options], Parsed]
