@@ -21,8 +21,8 @@ body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margi
 color:#1b1b1b;max-width:72rem}
 h1{margin-bottom:.2rem}h2{border-bottom:2px solid #333;padding-bottom:.2rem;margin-top:2.2rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
-th,td{border:1px solid #999;padding:.25rem .5rem;text-align:right}
-th:first-child,td:first-child{text-align:left}
+th,td{border:1px solid #999;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
 thead th{background:#e8e8e8}
 .kind{display:inline-block;padding:0 .35rem;border:1px solid #333;border-radius:3px;
 font-size:.75rem;font-weight:600}
@@ -47,9 +47,15 @@ def _kind(kind: str) -> str:
     return f'<span class="kind {_e(kind)}">{_e(kind)}</span>'
 
 
+def _td(cell: str) -> str:
+    """Numbers right-aligned so digits line up; text left."""
+    plain = cell.replace(",", "").replace(".", "").replace("—", "").replace("-", "").strip()
+    return f"<td class='n'>{cell}</td>" if plain.isdigit() or cell == "—" else f"<td>{cell}</td>"
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(_td(c) for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -67,7 +73,11 @@ STATUS_LABELS = {
 def _progress_table(con: duckdb.DuckDBPyConnection, code: str) -> str:
     rows = con.execute(
         """SELECT p.target_id, coalesce(i.name_zh || ' ' || i.name_en, t.indicator_code, ''),
-                  t.value_as_written || coalesce(t.unit_as_written, ''), p.target_year,
+                  CASE WHEN t.measure = 'reduction_from_baseline'
+                       THEN '−' || t.value_as_written || t.unit_as_written || ' vs '
+                            || t.baseline_year
+                       ELSE coalesce(t.comparator || ' ', '') || t.value_as_written
+                            || coalesce(t.unit_as_written, '') END, p.target_year,
                   p.latest_year, p.latest_value, p.target_unit, p.status, p.data_kind, t.clause
            FROM marts.indicator_progress p JOIN ref.policy_targets t USING (target_id)
            LEFT JOIN ref.indicators i ON i.indicator_code = t.indicator_code
