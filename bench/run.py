@@ -23,43 +23,10 @@ RESULTS = ROOT / "bench" / "results"
 REPEATS = int(os.environ.get("GREENSTAT_BENCH_REPEATS", "3"))
 
 PLAIN_PIPELINE = """
-import sys, time
-t0 = time.perf_counter()
+import sys
 from greenstat.settings import home
-from quality.checks import ACCOUNTING, ORPHANS, run_checks, structural_checks
-from reports.site import build_site
-from sources.extracts import embedded_files
-from sources.ingest import (IngestOptions, detect_kind, pending_files, register_archived,
-                            stage_archived)
-from sources.archive import archive_file
-from warehouse.lake import export_years
-from warehouse.marts import build_indicator_progress, build_indicator_values
-from warehouse.ref import load_reference
-from warehouse.store import Warehouse
-from warehouse.tables import INDICATOR_VALUES, OBSERVATIONS, TABLES
-h = home(sys.argv[1]).ensure()
-wh = Warehouse(h)
-with wh.write() as con:
-    load_reference(con)
-with wh.write() as con:
-    for p in embedded_files():
-        register_archived(con, archive_file(p, h.archive), detect_kind(p), IngestOptions())
-with wh.write() as con:
-    for a, o in pending_files(con):
-        stage_archived(con, a, o)
-    run_checks(con, [ACCOUNTING, ORPHANS, *structural_checks(OBSERVATIONS)])
-years = list(range(1990, 2026))
-with wh.write() as con:
-    build_indicator_values(con, years)
-    export_years(con, h.lake, INDICATOR_VALUES, years)
-    export_years(con, h.lake, OBSERVATIONS, years)
-    run_checks(con, structural_checks(INDICATOR_VALUES))
-with wh.write() as con:
-    build_indicator_progress(con)
-with wh.write() as con:
-    run_checks(con, [c for t in TABLES for c in structural_checks(t)])
-with wh.connect_read() as con:
-    build_site(con, h.site)
+from pipelines.materialize import plain_pipeline
+plain_pipeline(home(sys.argv[1]).ensure())
 """
 
 

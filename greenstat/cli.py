@@ -37,18 +37,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(line)
     if not ok:
         return 1
-    print(f"warehouse: {h.warehouse}\nsite:      {h.site / 'index.html'}")
+    print(f"warehouse: {h.warehouse}")
+    if any(line.startswith("materialised report_site") for line in lines):
+        print(f"site:      {h.site / 'index.html'}")
     return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from quality.checks import BlockingCheckError
     from sources.errors import SourceFormatError
-    from sources.ingest import IngestOptions, ingest_paths
-    from warehouse.lake import export_years
-    from warehouse.marts import build_indicator_progress, build_indicator_values
-    from warehouse.ref import load_reference
+    from sources.ingest import IngestOptions, ingest_file
+    from warehouse.build import ensure_reference, gate_staging, refresh_years
     from warehouse.store import Warehouse
-    from warehouse.tables import INDICATOR_VALUES, OBSERVATIONS
 
     h = home().ensure()
     wh = Warehouse(h)
@@ -62,17 +62,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             continue
         try:
             with wh.write() as con:
-                if not con.execute("SELECT count(*) FROM ref.regions").fetchone()[0]:  # type: ignore[index]
-                    load_reference(con)
-                (result,) = ingest_paths(con, [path], h.archive, options)
-                if result.years:
-                    build_indicator_values(con, result.years)
-                    export_years(con, h.lake, OBSERVATIONS, result.years)
-                    export_years(con, h.lake, INDICATOR_VALUES, result.years)
-                    build_indicator_progress(con)
-        except SourceFormatError as exc:
+                ensure_reference(con)
+                result = ingest_file(con, path, h.archive, options)
+                gate_staging(con)
+                refresh_years(wh, con, result.years)
+        except (SourceFormatError, BlockingCheckError) as exc:
             failed += 1
-            _fail(str(exc))
+            _fail(str(exc) if isinstance(exc, SourceFormatError) else f"{path.name}: {exc}")
             continue
         except Exception as exc:  # one line per file, never a traceback
             if os.environ.get("GREENSTAT_DEBUG"):
@@ -242,6 +238,14 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _vintage(text: str) -> str:
+    from sources.parsed import VINTAGE
+
+    if not VINTAGE.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="greenstat",
@@ -267,7 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="region of a one-region export with no 地区： line")
     p.add_argument(
         "--vintage",
-        help="release date or year of the figures (default: the year after the latest data year)",
+        type=_vintage,
+        help="release of the figures: YYYY, YYYY-MM or YYYY-MM-DD (default: the year after "
+        "the latest data year)",
     )
     p.set_defaults(func=cmd_ingest)
 

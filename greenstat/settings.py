@@ -59,9 +59,14 @@ class Home:
 
 
 def home(root: str | os.PathLike[str] | None = None) -> Home:
-    """The data home: an explicit path, else ``$GREENSTAT_HOME``, else ``./data``."""
-    chosen = root or os.environ.get("GREENSTAT_HOME") or "data"
-    return Home(Path(chosen).expanduser().resolve())
+    """The data home: an explicit path, else ``$GREENSTAT_HOME``, else ``./data``; inside
+    the checkout ``./data`` means the checkout's own, from whichever folder you run."""
+    chosen = root or os.environ.get("GREENSTAT_HOME")
+    if chosen:
+        return Home(Path(chosen).expanduser().resolve())
+    cwd = Path.cwd().resolve()
+    base = PROJECT_ROOT if cwd == PROJECT_ROOT or PROJECT_ROOT in cwd.parents else cwd
+    return Home(base / "data")
 
 
 def _install_dagster_yaml(dagster_home: Path) -> None:

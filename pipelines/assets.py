@@ -11,9 +11,10 @@ import dagster as dg
 from pipelines.partitions import yearly
 from pipelines.resources import WarehouseResource
 from quality.checks import (
-    ACCOUNTING,
-    ORPHANS,
-    PROGRESS_COMPLETE,
+    CONFLICTS,
+    MART_PROVENANCE,
+    BlockingCheckError,
+    gate,
     run_checks,
     structural_checks,
 )
@@ -28,10 +29,10 @@ from sources.ingest import (
     stage_archived,
     validate_file,
 )
-from warehouse.lake import export_years
+from warehouse.build import PROGRESS_GATE, STAGING_GATE, gate_staging, lake_follows, mart_gate
 from warehouse.marts import build_indicator_progress, build_indicator_values
 from warehouse.ref import load_reference
-from warehouse.tables import INDICATOR_PROGRESS, INDICATOR_VALUES, OBSERVATIONS, TABLES
+from warehouse.tables import INDICATOR_VALUES, TABLES
 
 
 class RawFilesConfig(dg.Config):
@@ -113,20 +114,25 @@ def _reject_inbox_file(path: Path, reason: str) -> None:
 def staging_observations(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    lines, years, failures = [], set(), []
+    lines, years = [], set()
     loaded = quarantined = 0
     with warehouse.warehouse().write() as con:
         for archived, options in pending_files(con):
             try:
                 result = stage_archived(con, archived, options)
             except SourceFormatError as exc:
-                failures.append(str(exc))
-                context.log.error(str(exc))
-                continue
+                raise dg.Failure(
+                    f"{exc}; nothing published. Re-ingest it with options: greenstat ingest "
+                    f"--indicator/--region {archived.archive_path}"
+                ) from exc
             lines.append(result.summary())
             years |= result.years
             loaded += result.rows_loaded
             quarantined += result.rows_quarantined
+        try:
+            gate_staging(con)
+        except BlockingCheckError as exc:
+            raise dg.Failure(str(exc)) from exc
         total = con.execute("SELECT count(*) FROM staging.observations").fetchone()
     meta = {
         "files_staged": dg.MetadataValue.int(len(lines)),
@@ -134,7 +140,6 @@ def staging_observations(
         "rows_quarantined": dg.MetadataValue.int(quarantined),
         "dagster/row_count": dg.MetadataValue.int(int(total[0]) if total else 0),
         "files": dg.MetadataValue.md("\n".join(f"- {x}" for x in lines) or "none new"),
-        "failures": dg.MetadataValue.md("\n".join(f"- {x}" for x in failures) or "none"),
     }
     if years:
         meta["min_year"] = dg.MetadataValue.int(min(years))
@@ -150,8 +155,18 @@ def staging_observations(
 def staging_observations_structure(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    checks = [ACCOUNTING, ORPHANS, *structural_checks(OBSERVATIONS)]
-    return _check_result(context.run.run_id, warehouse, checks, None)
+    return _check_result(context.run.run_id, warehouse, STAGING_GATE, None)
+
+
+@dg.asset_check(
+    asset=staging_observations,
+    blocking=False,
+    description="Sources that disagree on a figure within one vintage (for review)",
+)
+def staging_observations_conflicts(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    return _check_result(context.run.run_id, warehouse, [CONFLICTS], None)
 
 
 @dg.asset(
@@ -166,11 +181,14 @@ def indicator_values(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     years = [int(k) for k in context.partition_keys]
-    h = warehouse.home()
-    with warehouse.warehouse().write() as con:
+    wh = warehouse.warehouse()
+    with wh.write() as con:
         counts = build_indicator_values(con, years)
-        export_years(con, h.lake, INDICATOR_VALUES, years)
-        export_years(con, h.lake, OBSERVATIONS, years)
+        try:
+            gate(con, mart_gate(years))
+        except BlockingCheckError as exc:
+            raise dg.Failure(str(exc)) from exc
+        lake_follows(wh, years)
     filled = {y: n for y, n in counts.items() if n}
     return dg.MaterializeResult(
         metadata={
@@ -196,7 +214,10 @@ def indicator_values_structure(
     where = f"year BETWEEN {int(start)} AND {int(end)}" if start and end else None
     part = f"{start}..{end}" if start and end else None
     return _check_result(
-        context.run.run_id, warehouse, structural_checks(INDICATOR_VALUES, where), part
+        context.run.run_id,
+        warehouse,
+        [MART_PROVENANCE, *structural_checks(INDICATOR_VALUES, where)],
+        part,
     )
 
 
@@ -227,6 +248,10 @@ def _check_result(
 def indicator_progress(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.warehouse().write() as con:
         counts = build_indicator_progress(con)
+        try:
+            gate(con, PROGRESS_GATE)
+        except BlockingCheckError as exc:
+            raise dg.Failure(str(exc)) from exc
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
@@ -243,8 +268,7 @@ def indicator_progress(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def indicator_progress_structure(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    checks = [PROGRESS_COMPLETE, *structural_checks(INDICATOR_PROGRESS)]
-    return _check_result(context.run.run_id, warehouse, checks, None)
+    return _check_result(context.run.run_id, warehouse, PROGRESS_GATE, None)
 
 
 @dg.asset(
@@ -294,6 +318,7 @@ ALL_ASSETS = [
 ]
 ALL_CHECKS = [
     staging_observations_structure,
+    staging_observations_conflicts,
     indicator_values_structure,
     indicator_progress_structure,
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import dagster as dg
 
 from greenstat.settings import home
@@ -19,6 +21,9 @@ from pipelines.partitions import yearly
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
+# A file must have been left alone this long before the sensor takes it; copy big files
+# in under a name starting with '.' and rename them, and they are taken at once.
+SETTLE_SECONDS = 2.0
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
@@ -59,8 +64,11 @@ def annual_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     inbox = home().ensure().inbox
     requests = []
+    now = time.time()
     for path in inbox_files(inbox):
         stat = path.stat()
+        if now - stat.st_mtime < SETTLE_SECONDS:
+            continue  # still being copied; the next tick takes it
         key = f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
         requests.append(
             dg.RunRequest(

@@ -25,6 +25,10 @@ class Check:
     description: str = ""
 
 
+class BlockingCheckError(RuntimeError):
+    """A blocking rule failed; nothing was published."""
+
+
 @dataclass(frozen=True)
 class CheckOutcome:
     check: Check
@@ -88,6 +92,7 @@ def structural_checks(t: Table, partition_filter: str | None = None) -> list[Che
 
 
 # Every cell of every file is accounted for: rows in = staged + quarantined + missing.
+# NULL counts (a file registered but never staged) fail too.
 ACCOUNTING = Check(
     "raw.files.cells_accounted_for",
     "raw.files",
@@ -97,11 +102,48 @@ ACCOUNTING = Check(
        FROM raw.files f
        LEFT JOIN (SELECT archive_sha256, count(*) n FROM staging.observations GROUP BY 1) o
               ON o.archive_sha256 = f.sha256
-       LEFT JOIN (SELECT archive_sha256, count(*) n FROM quality.quarantine GROUP BY 1) q
+       LEFT JOIN (SELECT archive_sha256, sum(cells) n FROM quality.quarantine GROUP BY 1) q
               ON q.archive_sha256 = f.sha256
-       WHERE f.cells_in <> f.rows_loaded + f.rows_quarantined + f.cells_missing
-          OR coalesce(o.n, 0) <> f.rows_loaded OR coalesce(q.n, 0) <> f.rows_quarantined""",
+       WHERE f.cells_in IS NULL
+          OR f.cells_in IS DISTINCT FROM f.rows_loaded + f.rows_quarantined + f.cells_missing
+          OR coalesce(o.n, 0) IS DISTINCT FROM f.rows_loaded
+          OR coalesce(q.n, 0) IS DISTINCT FROM f.rows_quarantined""",
     description="cells_in = loaded + quarantined + missing, and the tables agree with raw.files",
+)
+
+# One value per file, region, indicator, industry and period: duplicates are quarantined.
+STAGING_UNIQUE = Check(
+    "staging.observations.unique_per_file",
+    "staging.observations",
+    "blocking",
+    """SELECT archive_sha256, region_code, indicator_code, industry_code, period, vintage,
+              count(*) n
+       FROM staging.observations GROUP BY ALL HAVING count(*) > 1""",
+    description="a file gives each region, indicator, industry, period and vintage once",
+)
+
+# Two sources giving different values for the same figure and vintage: a statistician
+# decides which is right (the mart takes the most recently received file).
+CONFLICTS = Check(
+    "staging.observations.same_vintage_conflicts",
+    "staging.observations",
+    "warning",
+    """SELECT region_code, indicator_code, industry_code, period, vintage,
+              list(DISTINCT value) AS values_, list(DISTINCT provenance) AS provenance
+       FROM staging.observations GROUP BY region_code, indicator_code, industry_code, period,
+                                          vintage
+       HAVING count(DISTINCT value) > 1""",
+    description="sources agree on a figure within one vintage",
+)
+
+# Every mart row points at a staged row that still exists.
+MART_PROVENANCE = Check(
+    "marts.indicator_values.provenance_staged",
+    "marts.indicator_values",
+    "blocking",
+    """SELECT v.* FROM marts.indicator_values v
+       ANTI JOIN staging.observations o USING (provenance)""",
+    description="every mart value traces to a staged observation",
 )
 
 ORPHANS = Check(
@@ -157,4 +199,16 @@ def run_checks(
                     now,
                 ],
             )
+    return outcomes
+
+
+def gate(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> list[CheckOutcome]:
+    """Run checks inside a write, before publishing: a failed blocking rule raises, so
+    readers never see data that breaks it. Warnings are returned, not raised."""
+    outcomes = run_checks(con, checks, record=False)
+    failed = [o for o in outcomes if not o.passed and o.check.severity == "blocking"]
+    if failed:
+        raise BlockingCheckError(
+            "blocking check failed, nothing published: " + "; ".join(o.line() for o in failed)
+        )
     return outcomes

@@ -11,9 +11,10 @@ Re-ingesting the same bytes replaces that file's rows: idempotent by sha256.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -23,12 +24,12 @@ from sources.archive import ArchivedFile, archive_file
 from sources.catalogue import Catalogue, default_catalogue
 from sources.connectors import CONNECTORS, KIND_EXTRACT, KIND_NBS, connector
 from sources.errors import SourceFormatError
-from sources.parsed import Candidate
+from sources.parsed import VINTAGE, Candidate
 from sources.regions import RegionResolver, default_resolver
 from sources.units import UnknownUnitError, parse_unit
 from warehouse.tables import OBSERVATIONS, QUARANTINE
 
-__all__ = ["KIND_EXTRACT", "KIND_NBS", "IngestOptions", "detect_kind", "ingest_paths"]
+__all__ = ["KIND_EXTRACT", "KIND_NBS", "IngestOptions", "detect_kind", "ingest_file"]
 HEAD_BYTES = 8192
 
 
@@ -117,6 +118,7 @@ def _quarantine_row(
         "source_file": archived.original_name,
         "source_row": row,
         "source_column": column,
+        "cells": 1,
         "reason": reason,
         "raw_values": raw,
     }
@@ -143,15 +145,15 @@ def _conform(
             f"unit {c.unit_as_written!r} is {conv.canonical}, but {ind.indicator_code} is "
             f"measured in {ind.unit}"
         )
-    if not c.vintage:
-        return None, "no vintage"
+    if not VINTAGE.fullmatch(c.vintage or ""):
+        return None, f"vintage {c.vintage!r} is not a year or an ISO date (YYYY, YYYY-MM-DD)"
     return {
         "region_code": region_code,
         "industry_code": c.industry_code,
         "indicator_code": ind.indicator_code,
         "period": c.period,
         "year": c.year,
-        "value": c.value * conv.factor,
+        "value": _exact(c.value, conv.factor),
         "unit": ind.unit,
         "value_as_written": c.value_as_written,
         "unit_as_written": c.unit_as_written,
@@ -167,6 +169,36 @@ def _arrow(rows: Sequence[dict[str, object]], names: list[str]) -> pa.Table:
     return pa.table({n: [r.get(n) for r in rows] for n in names})
 
 
+def _exact(value: float, factor: float) -> float:
+    """value × factor without binary noise: 18549.19 亿元 is 1854919000000 yuan, not
+    1854918999999.9998."""
+    return float(Decimal(repr(value)) * Decimal(repr(factor)))
+
+
+def _split_duplicates(
+    observations: list[dict[str, object]],
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """A file that gives the same region, indicator, industry, period and vintage twice
+    is ambiguous: neither value is staged, both are quarantined. (One file may carry
+    several vintages of a figure, as greenstat extracts do.)"""
+
+    def key(o: dict[str, object]) -> tuple[object, ...]:
+        return (
+            o["region_code"],
+            o["indicator_code"],
+            o["industry_code"],
+            o["period"],
+            o["vintage"],
+        )
+
+    counts: dict[object, int] = {}
+    for o in observations:
+        counts[key(o)] = counts.get(key(o), 0) + 1
+    keep = [o for o in observations if counts[key(o)] == 1]
+    dupes = [o for o in observations if counts[key(o)] > 1]
+    return keep, dupes
+
+
 def stage_archived(
     con: duckdb.DuckDBPyConnection,
     archived: ArchivedFile,
@@ -175,7 +207,10 @@ def stage_archived(
     resolver: RegionResolver | None = None,
     catalogue: Catalogue | None = None,
 ) -> FileResult:
-    """Parse an archived file and replace its rows in staging and quarantine."""
+    """Parse an archived file and replace its rows in staging and quarantine.
+
+    ``FileResult.years`` holds every year the file touched before or after, so the
+    caller can rebuild exactly the mart partitions that may have changed."""
     options = options or IngestOptions()
     resolver = resolver or default_resolver()
     catalogue = catalogue or default_catalogue()
@@ -183,7 +218,10 @@ def stage_archived(
     parsed = connector(kind).parse(archived.archive_path, options)
     staged = _Staged([], [], parsed.cells_missing, parsed.cells_in, parsed.meta, parsed.vintage)
     for r in parsed.rejects:
-        staged.quarantine.append(_quarantine_row(archived, r.source_row, r.column, r.reason, r.raw))
+        row = _quarantine_row(archived, r.source_row, r.column, r.reason, r.raw)
+        row["cells"] = r.cells  # a whole rejected row accounts for all its value cells
+        staged.quarantine.append(row)
+    conformed_rows: list[dict[str, object]] = []
     for cand in parsed.candidates:
         conformed, reason = _conform(cand, resolver, catalogue)
         if conformed is None:
@@ -192,7 +230,18 @@ def stage_archived(
             )
         else:
             conformed["source_id"] = kind
-            staged.observations.append(conformed)
+            conformed["_raw"], conformed["_column"] = cand.raw, cand.column
+            conformed_rows.append(conformed)
+    keep, dupes = _split_duplicates(conformed_rows)
+    for o in dupes:
+        reason = (
+            f"{o['region_code']} {o['indicator_code']} {o['period']} (vintage {o['vintage']}) "
+            "appears more than once in this file; neither value is loaded"
+        )
+        staged.quarantine.append(
+            _quarantine_row(archived, int(str(o["source_row"])), o["_column"], reason, o["_raw"])  # type: ignore[arg-type]
+        )
+    staged.observations = keep
     now = datetime.now(UTC).replace(tzinfo=None)
     for o in staged.observations:
         o.update(
@@ -201,6 +250,13 @@ def stage_archived(
         )
     for q in staged.quarantine:
         q["quarantined_at"] = now
+    before = con.execute(
+        "SELECT DISTINCT year FROM staging.observations WHERE archive_sha256 = ?",
+        [archived.sha256],
+    ).fetchall()
+    received = con.execute(
+        "SELECT ingested_at FROM raw.files WHERE sha256 = ?", [archived.sha256]
+    ).fetchone()
     con.execute("DELETE FROM staging.observations WHERE archive_sha256 = ?", [archived.sha256])
     con.execute("DELETE FROM quality.quarantine WHERE archive_sha256 = ?", [archived.sha256])
     con.execute("DELETE FROM raw.files WHERE sha256 = ?", [archived.sha256])
@@ -211,67 +267,81 @@ def stage_archived(
         incoming_q = _arrow(staged.quarantine, QUARANTINE.column_names)  # noqa: F841
         con.execute("INSERT INTO quality.quarantine BY NAME SELECT * FROM incoming_q")
     meta = staged.file_meta
-    con.execute(
-        """INSERT INTO raw.files BY NAME SELECT ? AS sha256, ? AS original_name,
-           ? AS archive_path, ? AS size_bytes, ? AS kind, ? AS encoding, ? AS layout,
-           ? AS database, ? AS indicator_line, ? AS time_line, ?::VARCHAR[] AS notes,
-           ? AS source_line, ? AS vintage, ? AS vintage_basis, ? AS options, ? AS cells_in,
-           ? AS rows_loaded, ? AS rows_quarantined, ? AS cells_missing, ? AS ingested_at""",
-        [
-            archived.sha256,
-            archived.original_name,
-            str(archived.archive_path),
-            archived.size_bytes,
-            kind,
-            meta.get("encoding"),
-            meta.get("layout"),
-            meta.get("database"),
-            meta.get("indicator_line"),
-            meta.get("time_line"),
-            meta.get("notes") or [],
-            meta.get("source_line"),
-            staged.vintage,
-            meta.get("vintage_basis"),
-            options.to_json(),
-            staged.cells_in,
-            len(staged.observations),
-            len(staged.quarantine),
-            staged.missing,
-            now,
-        ],
-    )
+    quarantined_cells = sum(int(str(q.get("cells", 1))) for q in staged.quarantine)
+    row = {
+        "sha256": archived.sha256,
+        "original_name": archived.original_name,
+        "archive_path": str(archived.archive_path),
+        "size_bytes": archived.size_bytes,
+        "kind": kind,
+        "encoding": meta.get("encoding"),
+        "layout": meta.get("layout"),
+        "database": meta.get("database"),
+        "indicator_line": meta.get("indicator_line"),
+        "time_line": meta.get("time_line"),
+        "notes": meta.get("notes") or [],
+        "source_line": meta.get("source_line"),
+        "vintage": staged.vintage,
+        "vintage_basis": meta.get("vintage_basis"),
+        "options": options.to_json(),
+        "cells_in": staged.cells_in,
+        "rows_loaded": len(staged.observations),
+        "rows_quarantined": quarantined_cells,
+        "cells_missing": staged.missing,
+        "ingested_at": received[0] if received and received[0] else now,
+        "staged_at": now,
+    }
+    _insert_file_row(con, row)
     return FileResult(
         path=Path(archived.original_name),
         sha256=archived.sha256,
         kind=kind,
         rows_loaded=len(staged.observations),
-        rows_quarantined=len(staged.quarantine),
+        rows_quarantined=quarantined_cells,
         cells_missing=staged.missing,
         cells_in=staged.cells_in,
         vintage=staged.vintage,
         already_archived=archived.already_archived,
-        years={int(str(o["year"])) for o in staged.observations},
+        years={int(str(o["year"])) for o in staged.observations} | {y for (y,) in before},
     )
+
+
+def _insert_file_row(con: duckdb.DuckDBPyConnection, row: dict[str, object]) -> None:
+    cols = list(row)
+    casts = {"notes": "::VARCHAR[]"}
+    select = ", ".join(f"?{casts.get(c, '')} AS {c}" for c in cols)
+    con.execute(f"INSERT INTO raw.files BY NAME SELECT {select}", [row[c] for c in cols])
 
 
 def register_archived(
     con: duckdb.DuckDBPyConnection, archived: ArchivedFile, kind: str, options: IngestOptions
-) -> None:
-    """Record a newly archived file in raw.files; staging fills in its counts."""
-    con.execute("DELETE FROM raw.files WHERE sha256 = ?", [archived.sha256])
-    con.execute(
-        """INSERT INTO raw.files BY NAME SELECT ? AS sha256, ? AS original_name,
-           ? AS archive_path, ? AS size_bytes, ? AS kind, ? AS options, ? AS ingested_at""",
-        [
-            archived.sha256,
-            archived.original_name,
-            str(archived.archive_path),
-            archived.size_bytes,
-            kind,
-            options.to_json(),
-            datetime.now(UTC).replace(tzinfo=None),
-        ],
+) -> bool:
+    """Record an archived file in raw.files. Returns whether it needs staging: a file
+    already staged with the same options keeps its row (and when it was received)."""
+    known = con.execute(
+        "SELECT options, cells_in FROM raw.files WHERE sha256 = ?", [archived.sha256]
+    ).fetchone()
+    if known is not None and known[1] is not None and known[0] == options.to_json():
+        return False
+    if known is not None:
+        con.execute(
+            "UPDATE raw.files SET options = ?, cells_in = NULL WHERE sha256 = ?",
+            [options.to_json(), archived.sha256],
+        )
+        return True
+    _insert_file_row(
+        con,
+        {
+            "sha256": archived.sha256,
+            "original_name": archived.original_name,
+            "archive_path": str(archived.archive_path),
+            "size_bytes": archived.size_bytes,
+            "kind": kind,
+            "options": options.to_json(),
+            "ingested_at": datetime.now(UTC).replace(tzinfo=None),
+        },
     )
+    return True
 
 
 def pending_files(
@@ -289,27 +359,24 @@ def pending_files(
     ]
 
 
-def ingest_paths(
+def ingest_file(
     con: duckdb.DuckDBPyConnection,
-    paths: Iterable[Path],
+    path: Path,
     archive_root: Path,
     options: IngestOptions | None = None,
-) -> list[FileResult]:
-    """Validate, archive and stage each file. A file that cannot be read raises
-    SourceFormatError before anything of it is archived or staged."""
-    results = []
-    for path in paths:
-        kind = detect_kind(path)
-        archived = archive_file(path, archive_root)
-        options = options or IngestOptions()
-        try:
-            register_archived(con, archived, kind, options)
-            result = stage_archived(con, archived, options)
-        except SourceFormatError:
-            if not archived.already_archived:  # keep the archive to what the warehouse holds
-                archived.archive_path.unlink(missing_ok=True)
-                archived.archive_path.parent.rmdir()
-            raise
-        result.path = path
-        results.append(result)
-    return results
+) -> FileResult:
+    """Validate, archive and stage one file (always restaged: the user asked for it).
+    A file that cannot be read raises SourceFormatError and nothing of it is kept."""
+    options = options or IngestOptions()
+    kind = validate_file(path, options)
+    archived = archive_file(path, archive_root)
+    try:
+        register_archived(con, archived, kind, options)
+        result = stage_archived(con, archived, options)
+    except SourceFormatError:
+        if not archived.already_archived:  # keep the archive to what the warehouse holds
+            archived.archive_path.unlink(missing_ok=True)
+            archived.archive_path.parent.rmdir()
+        raise
+    result.path = path
+    return result

@@ -6,7 +6,10 @@ the wild also come re-encoded (GB18030, UTF-8 with or without BOM), with tabs ar
 the commas, with the header lines stripped, or as the portal's BIFF8 .xls. This module
 turns any of them into value cells with their physical row numbers, so the caller can
 cite file sha256 + row for every figure, and it accounts for every value cell: each is
-an observation, a rejection with a reason, or a counted missing-value marker.
+an observation, a rejection with a reason, or a counted missing-value marker. A text
+row with fewer cells than the header is rejected whole, never padded with missing
+values: the portal writes every cell, so a short row is damage (a cut-off last line
+when the file ends without a newline, the classic truncated download).
 
 Bad input raises SourceFormatError with a one-line message naming the file; nothing
 else escapes for a malformed file.
@@ -311,7 +314,9 @@ def _infer_from_notes(
 # --------------------------------------------------------------------------- parsing
 
 
-def _load_records(path: Path) -> tuple[str, list[_Record]]:
+def _load_records(path: Path) -> tuple[str, list[_Record], bool | None]:
+    """Encoding, records, and for text whether the file ends with a line terminator
+    (None for Excel, whose rows are all as wide as the sheet)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -320,7 +325,7 @@ def _load_records(path: Path) -> tuple[str, list[_Record]]:
         raise _fail(path, "empty file")
     excel = _is_excel(data)
     if excel is not None:
-        return excel, _read_excel(path, data)
+        return excel, _read_excel(path, data), None
     if path.suffix.lower() in _EXCEL_SUFFIXES:
         raise _fail(path, f"not an Excel file ({path.suffix} without an OLE2/ZIP signature)")
     text, encoding = _decode(path, data)
@@ -332,7 +337,7 @@ def _load_records(path: Path) -> tuple[str, list[_Record]]:
         tabbed = _text_records(lines, "\t")
         if _find_header(tabbed) is not None:
             records = tabbed
-    return encoding, records
+    return encoding, records, text.endswith(("\n", "\r"))
 
 
 def parse_nbs_export(
@@ -351,7 +356,7 @@ def parse_nbs_export(
     cells' region_label is None and the caller quarantines them.
     """
     path = Path(path)
-    encoding, records = _load_records(path)
+    encoding, records, ends_with_newline = _load_records(path)
     header_at = _find_header(records)
     if header_at is None:
         raise _fail(path, "no header row starting with 地区 or 指标")
@@ -396,7 +401,17 @@ def parse_nbs_export(
         source_line=None,
         years=years,
     )
-    good = _read_block(path, records[header_at + 1 :], year_cols, years, export)
+    # The last line of a text file that ends without a line terminator may be cut off.
+    cut_row = records[-1].row if ends_with_newline is False else None
+    good = _read_block(
+        path,
+        records[header_at + 1 :],
+        year_cols,
+        years,
+        export,
+        check_width=ends_with_newline is not None,
+        cut_row=cut_row,
+    )
     if export.data_rows == 0:
         raise _fail(path, f"no data rows after the header row (line {header.row})")
 
@@ -425,9 +440,17 @@ def _read_block(
     year_cols: Sequence[str],
     years: Sequence[int],
     export: NbsExport,
+    *,
+    check_width: bool = True,
+    cut_row: int | None = None,
 ) -> list[_GoodCell]:
     """Data rows until the first note, source or bare-text line; everything after goes to
-    notes (a second table after it is an error, not silently dropped)."""
+    notes (a second table after it is an error, not silently dropped).
+
+    With ``check_width`` (text files), a data row with fewer cells than the header is
+    rejected whole rather than padded with missing values; ``cut_row`` is the file's
+    last line when the file ends without a line terminator, where a short row means
+    the file was cut off."""
     good: list[_GoodCell] = []
     n_years = len(years)
     in_trailer = False
@@ -460,6 +483,21 @@ def _read_block(
 
         export.data_rows += 1
         label, values = trimmed[0], trimmed[1:]
+        have = len(rec.cells) - 1  # value cells as written, trailing empties included
+        if check_width and have < n_years:
+            if rec.row == cut_row:
+                reason = (
+                    f"row ends before the header's last column ({have} of {n_years} value "
+                    "cells) and the file ends without a newline: the file looks truncated"
+                )
+            else:
+                reason = (
+                    f"row has {len(rec.cells)} cells, the header has {n_years + 1}; "
+                    "a short row is not a portal form, its absent cells are not blanks"
+                )
+            export.rejected.append(Rejected(rec.row, None, reason, rec.raw, cells=n_years))
+            export.cells_in += n_years
+            continue
         filled = [i for i, v in enumerate(values) if v]
         if filled and filled[-1] >= n_years:
             width = max(n_years, len(values))

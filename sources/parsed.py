@@ -6,10 +6,15 @@ writing staging and quarantine, happen once, in ``sources.ingest``, for all kind
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+# A vintage is a release: a year, a month or a day, ISO-formatted so that string order
+# is time order ('2018' < '2025' < '2025-03-31').
+VINTAGE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -48,6 +49,7 @@ def test_inbox_sensor_requests_one_run_per_new_file(tmp_path: Path, monkeypatch)
     (tmp_path / "inbox").mkdir()
     (tmp_path / "inbox" / "a.csv").write_text("x", encoding="utf-8")
     (tmp_path / "inbox" / ".partial").write_text("x", encoding="utf-8")
+    _settle(tmp_path / "inbox")
     result = inbox_sensor(dg.build_sensor_context())
     requests = result.run_requests or []
     assert len(requests) == 1
@@ -69,6 +71,8 @@ def test_sensor_run_ingests_the_dropped_file(nbs_dir: Path, tmp_path: Path, monk
     (inbox / "empty.csv").write_bytes(b"")
     unnamed = nbs_dir / "VasantLong" / "分省年度数据.csv"  # names no indicator
     (inbox / "vasant.csv").write_bytes(unnamed.read_bytes())
+    (inbox / "still-copying.csv").write_bytes(b"x")  # just written: not taken yet
+    _settle(inbox, but="still-copying.csv")
     requests = inbox_sensor(dg.build_sensor_context()).run_requests or []
     assert len(requests) == 3
     job = defs.resolve_job_def("ingest_job")
@@ -88,3 +92,11 @@ def test_sensor_run_ingests_the_dropped_file(nbs_dir: Path, tmp_path: Path, monk
             "'population_year_end' AND region_code = 'CN-BJ'"
         ).fetchone()
     assert n == (10,)
+
+
+def _settle(folder: Path, but: str | None = None) -> None:
+    """Age the files as if they had been left alone for a while."""
+    old = time.time() - 60
+    for p in folder.iterdir():
+        if p.name != but:
+            os.utime(p, (old, old))

@@ -374,11 +374,15 @@ def test_utf8_without_bom_crlf_markers_flags_and_rejects(tmp_path: Path) -> None
     assert (tj.value, tj.flags, tj.value_as_written) == (123.4, "*", "123.4*")
     tj23 = _cell(export, "天津市", 2023)
     assert (tj23.value, tj23.flags) == (56.0, "①")
-    [bad] = export.rejected
+    bad, short = export.rejected
     assert (bad.source_row, bad.column, bad.cells) == (6, "2022年", 1)
     assert "abc" in bad.reason and bad.raw == "天津市,123.4*,①56,abc"
-    # 北京市 — and …, plus 河北省's short row: three missing cells, no zeros
-    assert export.cells_missing == 3
+    # 河北省's row is one cell short: rejected whole, its absent cell is not a blank.
+    assert (short.source_row, short.column, short.cells) == (7, None, 3)
+    assert short.reason.startswith("row has 3 cells, the header has 4")
+    assert not [c for c in export.cells if c.region_label == "河北省"]
+    # 北京市 — and …: two missing cells, no zeros
+    assert export.cells_missing == 2
     assert export.cells_in == 9 and _cells_accounted(export)
     assert export.notes == ["注：一个注释", "2.续行"]
     assert export.source_line == "数据来源：国家统计局"
@@ -420,6 +424,50 @@ def test_row_with_more_values_than_years_is_rejected_whole(tmp_path: Path) -> No
     assert bad.raw == "北京市,1,2,3"
     assert [c.region_label for c in export.cells] == ["天津市", "天津市"]
     assert export.cells_in == 5 and _cells_accounted(export)
+
+
+def test_short_row_in_the_middle_is_rejected_whole(tmp_path: Path) -> None:
+    text = (
+        "指标：地区生产总值(亿元)\n地区,2024年,2023年,2022年\n"
+        "北京市,1,2,3\n天津市,4,\n河北省,7,,\n数据来源：国家统计局\n"
+    )
+    export = parse_nbs_export(_write(tmp_path, "short.csv", text))
+    [short] = export.rejected
+    assert (short.source_row, short.column, short.cells) == (4, None, 3)
+    assert short.raw == "天津市,4,"
+    assert "row has 3 cells, the header has 4" in short.reason
+    assert "truncated" not in short.reason
+    assert not [c for c in export.cells if c.region_label == "天津市"]
+    # 河北省 writes every cell (two blank): those are missing-value markers.
+    assert _cell(export, "河北省", 2024).value == 7
+    assert export.cells_missing == 2
+    assert export.data_rows == 3 and export.cells_in == 9 and _cells_accounted(export)
+
+
+def test_short_last_row_with_a_newline_is_not_called_truncated(tmp_path: Path) -> None:
+    text = "指标：地区生产总值(亿元)\n地区,2024年,2023年\n北京市,1,2\n天津市,4\n"
+    export = parse_nbs_export(_write(tmp_path, "short_end.csv", text))
+    [short] = export.rejected
+    assert (short.source_row, short.cells) == (4, 2)
+    assert "row has 2 cells, the header has 3" in short.reason
+    assert export.cells_missing == 0 and _cells_accounted(export)
+
+
+def test_short_last_row_without_a_newline_is_truncation(tmp_path: Path) -> None:
+    text = "指标：地区生产总值(亿元)\r\n地区,2024年,2023年\r\n北京市,1,2\r\n天津市,4"
+    export = parse_nbs_export(_write(tmp_path, "cut.csv", text))
+    [cut] = export.rejected
+    assert (cut.source_row, cut.column, cut.cells, cut.raw) == (4, None, 2, "天津市,4")
+    assert "the file looks truncated" in cut.reason
+    assert [c.region_label for c in export.cells] == ["北京市", "北京市"]
+    assert export.cells_missing == 0 and _cells_accounted(export)
+
+
+def test_header_as_the_last_line_still_raises(tmp_path: Path) -> None:
+    path = _write(tmp_path, "head_only.csv", "指标：地区生产总值(亿元)\n地区,2024年,2023年")
+    with pytest.raises(SourceFormatError) as info:
+        parse_nbs_export(path)
+    assert "no data rows" in _one_line_naming(info.value, path)
 
 
 def test_indicators_by_years_with_region_line(tmp_path: Path) -> None:
@@ -530,6 +578,27 @@ def test_bad_files_raise_one_line_naming_the_file(
     with pytest.raises(SourceFormatError) as info:
         parse_nbs_export(path)
     assert reason in _one_line_naming(info.value, path)
+
+
+@shared
+def test_truncated_real_csv_rejects_the_cut_row(tmp_path: Path, nbs_dir: Path) -> None:
+    src = (nbs_dir / "1lmq/分省年度数据.csv").read_bytes()
+    head = src[:200]
+    assert head.endswith("天津市,".encode("gb18030"))  # cut mid-row, no newline
+    path = tmp_path / "cut.csv"
+    path.write_bytes(head)
+    export = parse_nbs_export(path)
+    assert export.years == list(range(2024, 2014, -1))
+    [cut] = export.rejected
+    assert (cut.source_row, cut.column, cut.cells, cut.raw) == (6, None, 10, "天津市,")
+    assert "row ends before the header's last column" in cut.reason
+    assert "the file looks truncated" in cut.reason
+    # Not padded into ten missing values; 北京市 is still read in full.
+    assert export.cells_missing == 0
+    assert {c.region_label for c in export.cells} == {"北京市"}
+    assert _cell(export, "北京市", 2024).value == 2183.0
+    assert len(export.cells) == 10
+    assert export.data_rows == 2 and export.cells_in == 20 and _cells_accounted(export)
 
 
 @shared

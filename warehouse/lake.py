@@ -42,7 +42,7 @@ def export_years(
             written[year] = 0
             continue
         part.mkdir(parents=True, exist_ok=True)
-        tmp = part / f".data-{os.getpid()}.parquet"
+        tmp = part / f".data-{os.getpid()}.parquet.tmp"  # never matches *.parquet
         cols = ", ".join(f'"{c}"' for c in t.column_names if c != col)
         order = ", ".join(f'"{c}"' for c in t.column_names[:3] if c != col)
         con.execute(

@@ -22,7 +22,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class WarehouseError(RuntimeError):
 class Warehouse:
     def __init__(self, home: Home) -> None:
         self.home = home
+        self._after_publish: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 
     @property
     def path(self) -> Path:
@@ -78,11 +79,20 @@ class Warehouse:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def after_publish(self, action: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        """Run ``action`` with a read-only connection to the newly published file, still
+        under the writer lock: for derived copies such as the Parquet lake, which must
+        follow the warehouse and never run ahead of a write that fails."""
+        self._after_publish.append(action)
+
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to a private copy, published atomically on success."""
         with self._writer_lock():
+            self._after_publish = []
             self.home.build.mkdir(parents=True, exist_ok=True)
+            for stale in self.home.build.glob("warehouse-*.duckdb*"):
+                stale.unlink()  # left by a writer that crashed; we hold the lock
             build = self.home.build / f"warehouse-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
             if self.path.exists():
                 wal = self.path.with_name(self.path.name + ".wal")
@@ -106,6 +116,11 @@ class Warehouse:
             os.replace(build, self.path)
             _fsync(self.path.parent)
             _remove(build)  # only the .wal of the build, if DuckDB left one
+            actions, self._after_publish = self._after_publish, []
+            if actions:
+                with duckdb.connect(str(self.path), read_only=True) as published:
+                    for action in actions:
+                        action(published)
 
 
 def _remove(path: Path) -> None:

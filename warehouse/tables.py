@@ -263,7 +263,7 @@ SOURCE_FILES = Table(
         ),
         _c("cells_in", "BIGINT", "Value cells read", "读取的数值单元格数", unit="count"),
         _c("rows_loaded", "BIGINT", "Observations staged", "入库观测数", unit="count"),
-        _c("rows_quarantined", "BIGINT", "Cells quarantined", "隔离数", unit="count"),
+        _c("rows_quarantined", "BIGINT", "Value cells quarantined", "隔离数", unit="count"),
         _c(
             "cells_missing",
             "BIGINT",
@@ -271,7 +271,10 @@ SOURCE_FILES = Table(
             "缺失值单元格数",
             unit="count",
         ),
-        _c("ingested_at", "TIMESTAMP", "When it was loaded", "入库时间", nullable=False),
+        _c(
+            "ingested_at", "TIMESTAMP", "When it was first received", "首次接收时间", nullable=False
+        ),
+        _c("staged_at", "TIMESTAMP", "When it was last staged", "最近处理时间"),
     ),
     primary_key=("sha256",),
 )
@@ -508,6 +511,13 @@ QUARANTINE = Table(
             nullable=False,
         ),
         _c("source_column", "VARCHAR", "Column header of the cell, if one cell", "列"),
+        _c(
+            "cells",
+            "INTEGER",
+            "Value cells this rejection accounts for (a whole row: all of them)",
+            "涉及的数值单元格数",
+            nullable=False,
+        ),
         _c("reason", "VARCHAR", "Why it was rejected", "原因", nullable=False),
         _c("raw_values", "VARCHAR", "The raw row as read", "原始内容"),
         _c("quarantined_at", "TIMESTAMP", "When", "隔离时间", nullable=False),

@@ -1,0 +1,67 @@
+"""The write steps every entry point shares (CLI, Dagster assets, benchmarks), so there
+is one way to stage a file and one way to rebuild what it touched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+
+from quality.checks import (
+    ACCOUNTING,
+    MART_PROVENANCE,
+    ORPHANS,
+    PROGRESS_COMPLETE,
+    STAGING_UNIQUE,
+    CheckOutcome,
+    gate,
+    structural_checks,
+)
+from warehouse.lake import export_years
+from warehouse.marts import build_indicator_progress, build_indicator_values
+from warehouse.ref import load_reference
+from warehouse.store import Warehouse
+from warehouse.tables import INDICATOR_PROGRESS, INDICATOR_VALUES, OBSERVATIONS
+
+STAGING_GATE = [ACCOUNTING, STAGING_UNIQUE, ORPHANS, *structural_checks(OBSERVATIONS)]
+
+
+def mart_gate(years: Iterable[int] | None = None) -> list:
+    ys = sorted(set(years)) if years is not None else None
+    where = f"year BETWEEN {ys[0]} AND {ys[-1]}" if ys else None
+    return [MART_PROVENANCE, *structural_checks(INDICATOR_VALUES, where)]
+
+
+def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute("SELECT count(*) FROM ref.regions").fetchone()
+    if not row or not row[0]:
+        load_reference(con)
+
+
+def refresh_years(
+    wh: Warehouse, con: duckdb.DuckDBPyConnection, years: Iterable[int]
+) -> dict[int, int]:
+    """Rebuild the yearly marts and progress for ``years``, gate them, and have the lake
+    follow once the warehouse is published."""
+    ys = sorted(set(years))
+    counts = build_indicator_values(con, ys)
+    build_indicator_progress(con)
+    gate(con, [*mart_gate(ys), *PROGRESS_GATE])
+    lake_follows(wh, ys)
+    return counts
+
+
+PROGRESS_GATE = [PROGRESS_COMPLETE, *structural_checks(INDICATOR_PROGRESS)]
+
+
+def lake_follows(wh: Warehouse, years: Iterable[int]) -> None:
+    """Export these years of the lake tables once the warehouse write is published."""
+    ys, lake = sorted(set(years)), wh.home.lake
+    if ys:
+        wh.after_publish(
+            lambda ro: [export_years(ro, lake, t, ys) for t in (OBSERVATIONS, INDICATOR_VALUES)]
+        )
+
+
+def gate_staging(con: duckdb.DuckDBPyConnection) -> list[CheckOutcome]:
+    return gate(con, STAGING_GATE)
