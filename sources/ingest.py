@@ -244,8 +244,9 @@ def stage_archived(
     staged.observations = keep
     now = datetime.now(UTC).replace(tzinfo=None)
     for o in staged.observations:
+        cell = f";col={o['_column']}" if o["_column"] else ""
         o.update(
-            provenance=f"sha256:{archived.sha256}#row={o['source_row']}",
+            provenance=f"sha256:{archived.sha256}#row={o['source_row']}{cell}",
             archive_sha256=archived.sha256,
         )
     for q in staged.quarantine:

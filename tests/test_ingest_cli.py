@@ -82,7 +82,8 @@ def test_revised_and_old_gdp_vintages_are_both_kept(nbs_dir: Path, tmp_path: Pat
         "SELECT provenance, source_row FROM staging.observations WHERE "
         "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2024",
     )
-    assert prov[0][0].startswith("sha256:") and prov[0][0].endswith(f"#row={prov[0][1]}")
+    assert prov[0][0].startswith("sha256:")
+    assert prov[0][0].endswith(f"#row={prov[0][1]};col=2024年")
     archived = list((home / "archive").rglob("分省年度数据.csv"))
     assert {p.read_bytes() for p in archived} == {revised.read_bytes(), old.read_bytes()}
 

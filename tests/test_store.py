@@ -121,12 +121,16 @@ READER = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_analyst_holding_the_file_does_not_fail_a_run(demo_home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["hold", "reconnect"])
+def test_analyst_holding_the_file_does_not_fail_a_run(
+    demo_home: Path, tmp_path: Path, mode: str
+) -> None:
     """A read-only reader in another process holds warehouse.duckdb open through a whole
-    `greenstat run`; the run succeeds and the reader keeps getting answers throughout."""
+    `greenstat run` (or reconnects every few milliseconds); the run succeeds and the
+    reader keeps getting complete answers throughout."""
     stop = tmp_path / "stop"
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(demo_home / "warehouse.duckdb"), str(stop)],
+        [sys.executable, "-c", READER, str(demo_home / "warehouse.duckdb"), str(stop), mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -319,7 +319,7 @@ OBSERVATIONS = Table(
         _c(
             "provenance",
             "VARCHAR",
-            "sha256:<archive file>#row=<line>",
+            "sha256:<archive file>#row=<line>[;col=<column>]: the exact cell",
             "出处（归档文件与行号）",
             nullable=False,
         ),
