@@ -147,28 +147,6 @@ def staging_observations(
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset_check(
-    asset=staging_observations,
-    blocking=True,
-    description="Structural rules and rows-in accounting; a failure stops the marts",
-)
-def staging_observations_structure(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return _check_result(context.run.run_id, warehouse, STAGING_GATE, None)
-
-
-@dg.asset_check(
-    asset=staging_observations,
-    blocking=False,
-    description="Sources that disagree on a figure within one vintage (for review)",
-)
-def staging_observations_conflicts(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return _check_result(context.run.run_id, warehouse, [CONFLICTS], None)
-
-
 @dg.asset(
     group_name="marts",
     kinds={"duckdb", "parquet"},
@@ -221,6 +199,21 @@ def indicator_values_structure(
     )
 
 
+def gate_check(
+    asset: dg.AssetsDefinition, name: str, checks: list, description: str, blocking: bool = True
+) -> dg.AssetChecksDefinition:
+    """An asset check that runs a list of plain SQL checks on the published table and
+    records them in quality.check_results."""
+
+    @dg.asset_check(asset=asset, name=name, blocking=blocking, description=description)
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        return _check_result(context.run.run_id, warehouse, checks, None)
+
+    return _check
+
+
 def _check_result(
     run_id: str, warehouse: WarehouseResource, checks: list, partition: str | None
 ) -> dg.AssetCheckResult:
@@ -258,17 +251,6 @@ def indicator_progress(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "by_status": dg.MetadataValue.json(counts),
         }
     )
-
-
-@dg.asset_check(
-    asset=indicator_progress,
-    blocking=True,
-    description="One row per target, every target present, statuses in the set",
-)
-def indicator_progress_structure(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return _check_result(context.run.run_id, warehouse, PROGRESS_GATE, None)
 
 
 @dg.asset(
@@ -316,6 +298,26 @@ ALL_ASSETS = [
     quality_audit,
     report_site,
 ]
+staging_observations_structure = gate_check(
+    staging_observations,
+    "staging_observations_structure",
+    STAGING_GATE,
+    "Structural rules and rows-in accounting; a failure stops the marts",
+)
+staging_observations_conflicts = gate_check(
+    staging_observations,
+    "staging_observations_conflicts",
+    [CONFLICTS],
+    "Sources that disagree on a figure within one vintage (for review)",
+    blocking=False,
+)
+indicator_progress_structure = gate_check(
+    indicator_progress,
+    "indicator_progress_structure",
+    PROGRESS_GATE,
+    "One row per target, every target present, statuses in the set",
+)
+
 ALL_CHECKS = [
     staging_observations_structure,
     staging_observations_conflicts,

@@ -53,3 +53,13 @@ def demo_home(demo_home_built: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "home"
     shutil.copytree(demo_home_built, copy, ignore=shutil.ignore_patterns(".warehouse.lock"))
     return copy
+
+
+def decode_text(raw: bytes) -> str:
+    """NBS exports come as UTF-8 (with or without BOM) or GB18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("neither UTF-8 nor GB18030")

@@ -10,6 +10,8 @@ from pathlib import Path
 import fastexcel
 import pytest
 
+from tests.conftest import decode_text
+
 INDICATORS_CSV = Path(__file__).resolve().parent.parent / "sources" / "ref" / "indicators.csv"
 COLUMNS = [
     "indicator_code", "name_zh", "name_en", "unit", "source_unit", "direction", "domain",
@@ -98,21 +100,12 @@ def test_policy_core_indicators_present(rows: list[dict[str, str]]) -> None:
 # --- every indicator in the real NBS exports is catalogued -------------------------------
 
 
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("neither UTF-8 nor GB18030")
-
-
 def _nbs_indicator_labels(nbs_dir: Path) -> dict[str, str]:
     """Indicator label (unit stripped) -> the file it came from."""
     found: dict[str, str] = {}
     for path in sorted(nbs_dir.rglob("*.csv")):
         rel = path.relative_to(nbs_dir).as_posix()
-        lines = _decode(path.read_bytes()).splitlines()
+        lines = decode_text(path.read_bytes()).splitlines()
         for line in lines:
             if line.startswith("指标："):
                 found[_strip_unit(line.removeprefix("指标：").split(",")[0])] = rel

@@ -18,6 +18,7 @@ from sources.regions import (
     load_regions,
     normalise_label,
 )
+from tests.conftest import decode_text
 
 PROVINCE_ISO = {
     "CN-BJ", "CN-TJ", "CN-HE", "CN-SX", "CN-NM", "CN-LN", "CN-JL", "CN-HL", "CN-SH", "CN-JS",
@@ -192,15 +193,6 @@ MIIT_NOT_REGIONS = {
 }  # fmt: skip
 
 
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("neither UTF-8 nor GB18030")
-
-
 def _nbs_region_labels(first_cells: list[str]) -> list[str] | None:
     """Region labels between the `地区` header and the notes; None if there is no such header."""
     labels: list[str] | None = None
@@ -249,7 +241,7 @@ def test_miit_variants(shared_data: Path, resolver: RegionResolver) -> None:
 def test_nbs_csv_region_labels_resolve(nbs_dir: Path, resolver: RegionResolver) -> None:
     without_region_header: set[str] = set()
     for path in sorted(nbs_dir.rglob("*.csv")):
-        lines = _decode(path.read_bytes()).splitlines()
+        lines = decode_text(path.read_bytes()).splitlines()
         labels = _nbs_region_labels([line.split(",", 1)[0] for line in lines])
         rel = path.relative_to(nbs_dir).as_posix()
         if labels is None:
