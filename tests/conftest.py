@@ -63,3 +63,11 @@ def decode_text(raw: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise AssertionError("neither UTF-8 nor GB18030")
+
+
+def query(home: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
+    """Read the published warehouse of a data home the way an analyst does: read-only."""
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()

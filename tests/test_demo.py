@@ -8,18 +8,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import greenstat
+from tests.conftest import greenstat, query
 
 pytestmark = pytest.mark.slow
 
 
-def _q(home: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
 def test_focus_regions_have_official_values(demo_home_built: Path) -> None:
-    rows = _q(
+    rows = query(
         demo_home_built,
         """
         SELECT region_code, indicator_code, min(year), max(year), count(*),
@@ -36,27 +31,27 @@ def test_focus_regions_have_official_values(demo_home_built: Path) -> None:
 
 
 def test_newest_vintage_wins_and_old_ones_are_kept(demo_home_built: Path) -> None:
-    mart = _q(
+    mart = query(
         demo_home_built,
         "SELECT value, vintage FROM marts.indicator_values WHERE "
         "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017",
     )
     assert mart == [(pytest.approx(3.13259e12), "2025")]
-    staged = _q(
+    staged = query(
         demo_home_built,
         "SELECT DISTINCT value_as_written, vintage FROM "
         "staging.observations WHERE region_code = 'CN-BJ' AND indicator_code = 'gdp' "
         "AND year = 2017 ORDER BY vintage",
     )
     assert ("28014.94", "2018") in staged and ("31325.9", "2025") in staged
-    assert _q(
+    assert query(
         demo_home_built,
         "SELECT count(*) FROM staging.observations WHERE citation IS NULL OR citation = ''",
     ) == [(0,)]
 
 
 def test_gdp_2024_beijing_in_yuan(demo_home_built: Path) -> None:
-    rows = _q(
+    rows = query(
         demo_home_built,
         "SELECT value, unit FROM marts.indicator_values WHERE "
         "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2024",
@@ -71,7 +66,7 @@ def test_lake_matches_the_mart(demo_home_built: Path) -> None:
         lake = con.execute(
             f"SELECT region_code, indicator_code, value FROM read_parquet('{part}') ORDER BY ALL"
         ).fetchall()
-    mart = _q(
+    mart = query(
         demo_home_built,
         "SELECT region_code, indicator_code, value FROM "
         "marts.indicator_values WHERE year = 2024 ORDER BY ALL",
@@ -80,7 +75,7 @@ def test_lake_matches_the_mart(demo_home_built: Path) -> None:
 
 
 def test_checks_recorded_and_passing(demo_home_built: Path) -> None:
-    rows = _q(
+    rows = query(
         demo_home_built, "SELECT count(*), count(*) FILTER (NOT passed) FROM quality.check_results"
     )
     assert rows[0][0] > 10 and rows[0][1] == 0
@@ -101,10 +96,10 @@ def test_rerun_is_idempotent(demo_home: Path) -> None:
         "SELECT (SELECT count(*) FROM staging.observations), "
         "(SELECT count(*) FROM marts.indicator_values), (SELECT count(*) FROM raw.files)"
     )
-    before = _q(demo_home, sql)
+    before = query(demo_home, sql)
     result = greenstat("run", home=demo_home)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert _q(demo_home, sql) == before
+    assert query(demo_home, sql) == before
 
 
 def test_progress_formats(demo_home_built: Path) -> None:
@@ -123,9 +118,9 @@ def test_every_target_has_a_progress_row(demo_home_built: Path) -> None:
     from sources.targets import load_targets
 
     n_targets = len(load_targets())
-    assert _q(demo_home_built, "SELECT count(*) FROM ref.policy_targets") == [(n_targets,)]
-    assert _q(demo_home_built, "SELECT count(*) FROM marts.indicator_progress") == [(n_targets,)]
-    rows = _q(
+    assert query(demo_home_built, "SELECT count(*) FROM ref.policy_targets") == [(n_targets,)]
+    assert query(demo_home_built, "SELECT count(*) FROM marts.indicator_progress") == [(n_targets,)]
+    rows = query(
         demo_home_built,
         "SELECT status, count(*) FROM marts.indicator_progress "
         "WHERE status = 'not_quantifiable' GROUP BY 1",
@@ -134,7 +129,7 @@ def test_every_target_has_a_progress_row(demo_home_built: Path) -> None:
 
 
 def test_baseline_facts_are_official_and_cited(demo_home_built: Path) -> None:
-    rows = _q(
+    rows = query(
         demo_home_built,
         "SELECT value, data_kind, citation FROM staging.observations "
         "WHERE region_code = 'CN' AND indicator_code = 'green_factories_national' "
@@ -158,7 +153,7 @@ def test_progress_from_an_ingested_series(demo_home: Path, tmp_path: Path) -> No
     )
     result = greenstat("ingest", str(extract), home=demo_home)
     assert result.returncode == 0, result.stderr
-    rows = _q(
+    rows = query(
         demo_home,
         "SELECT status, progress_ratio, data_kind, latest_year FROM "
         "marts.indicator_progress WHERE target_id = 'bj-2025-industry-energy-intensity'",
@@ -177,7 +172,7 @@ def test_progress_table_lists_beijing_targets_with_status(demo_home_built: Path)
     assert out.returncode == 0, out.stderr
     ids = {
         r[0]
-        for r in _q(
+        for r in query(
             demo_home_built, "SELECT target_id FROM ref.policy_targets WHERE region_code = 'CN-BJ'"
         )
     }

@@ -5,17 +5,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import greenstat
+from tests.conftest import greenstat, query
 
 pytestmark = pytest.mark.shared_data
-
-
-def _query(home: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 def _all_exports(nbs_dir: Path) -> list[Path]:
@@ -37,7 +31,7 @@ def test_every_export_prints_kind_and_counts_or_one_line(nbs_dir: Path, tmp_path
             assert path.name in lines[0] and "指标" in lines[0]
             assert "Traceback" not in result.stderr
     # Rows in = staged + quarantined + missing, for every file, and the tables agree.
-    bad = _query(
+    bad = query(
         home,
         """
         SELECT f.original_name FROM raw.files f
@@ -57,27 +51,27 @@ def test_revised_and_old_gdp_vintages_are_both_kept(nbs_dir: Path, tmp_path: Pat
     old = nbs_dir / "Tobby-star" / "分省年度数据.csv"
     result = greenstat("ingest", str(old), str(revised), home=home)
     assert result.returncode == 0, result.stderr
-    gdp_2024 = _query(
+    gdp_2024 = query(
         home,
         "SELECT value, unit, value_as_written, unit_as_written FROM "
         "staging.observations WHERE region_code = 'CN-BJ' AND indicator_code = "
         "'gdp' AND year = 2024",
     )
     assert gdp_2024 == [(pytest.approx(4.96702e12), "yuan", "49670.2", "亿元")]
-    vintages = _query(
+    vintages = query(
         home,
         "SELECT vintage, value_as_written FROM staging.observations WHERE "
         "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017 "
         "ORDER BY vintage",
     )
     assert vintages == [("2018", "28014.94"), ("2025", "31325.9")]
-    mart = _query(
+    mart = query(
         home,
         "SELECT value, vintage, data_kind FROM marts.indicator_values WHERE "
         "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2017",
     )
     assert mart == [(pytest.approx(3.13259e12), "2025", "official")]
-    prov = _query(
+    prov = query(
         home,
         "SELECT provenance, source_row FROM staging.observations WHERE "
         "region_code = 'CN-BJ' AND indicator_code = 'gdp' AND year = 2024",
@@ -92,10 +86,10 @@ def test_reingest_is_idempotent(nbs_dir: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     path = nbs_dir / "1lmq" / "分省年度数据.csv"
     assert greenstat("ingest", str(path), home=home).returncode == 0
-    first = _query(home, "SELECT count(*) FROM staging.observations")
+    first = query(home, "SELECT count(*) FROM staging.observations")
     assert greenstat("ingest", str(path), home=home).returncode == 0
-    assert _query(home, "SELECT count(*) FROM staging.observations") == first
-    assert _query(home, "SELECT count(*) FROM raw.files") == [(1,)]
+    assert query(home, "SELECT count(*) FROM staging.observations") == first
+    assert query(home, "SELECT count(*) FROM raw.files") == [(1,)]
 
 
 def test_unnamed_indicator_needs_the_option(nbs_dir: Path, tmp_path: Path) -> None:
@@ -106,9 +100,9 @@ def test_unnamed_indicator_needs_the_option(nbs_dir: Path, tmp_path: Path) -> No
     ok = greenstat("ingest", str(path), "--indicator", "地区生产总值(亿元)", home=home)
     assert ok.returncode == 0, ok.stderr
     # Hand-edited names resolve through ref.regions aliases.
-    regions = {r[0] for r in _query(home, "SELECT DISTINCT region_code FROM staging.observations")}
+    regions = {r[0] for r in query(home, "SELECT DISTINCT region_code FROM staging.observations")}
     assert {"CN-GX", "CN-XZ", "CN-XJ"} <= regions
-    assert _query(home, "SELECT count(*) FROM quality.quarantine") == [(0,)]
+    assert query(home, "SELECT count(*) FROM quality.quarantine") == [(0,)]
 
 
 def test_unknown_regions_are_quarantined_with_reason(nbs_dir: Path, tmp_path: Path) -> None:
@@ -116,7 +110,7 @@ def test_unknown_regions_are_quarantined_with_reason(nbs_dir: Path, tmp_path: Pa
     path = nbs_dir / "data-collection_xls" / "主要城市年度数据.xls"
     result = greenstat("ingest", str(path), home=home)
     assert result.returncode == 0, result.stderr
-    rows = _query(
+    rows = query(
         home,
         "SELECT source_file, source_row, source_column, reason FROM "
         "quality.quarantine WHERE raw_values LIKE '石家庄%' ORDER BY source_column",

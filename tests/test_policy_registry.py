@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sources.units import UnknownUnitError, parse_unit
+from sources.units import is_known_unit, parse_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = ROOT / "sources" / "ref" / "policy_targets.yaml"
@@ -92,14 +92,6 @@ def _numeric(t: dict[str, Any]) -> bool:
     return t["measure"] in NUMERIC
 
 
-def _unit_known(unit: str) -> bool:
-    try:
-        parse_unit(unit)
-    except UnknownUnitError:
-        return False
-    return True
-
-
 # --- the registry on its own ---------------------------------------------------------------
 
 
@@ -139,7 +131,7 @@ def test_numeric_targets_convert(targets: list[dict[str, Any]]) -> None:
         assert written in t["clause"], tid
         if t["target_value"] is None:
             # Only where the project's parser has no conversion: stated in the notes.
-            assert not _unit_known(t["unit_as_written"]), tid
+            assert not is_known_unit(t["unit_as_written"]), tid
             assert "unknown to sources.units" in (t["notes"] or ""), tid
             continue
         conv = parse_unit(t["unit_as_written"])

@@ -5,20 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from greenstat.settings import home
-from tests.conftest import greenstat
+from tests.conftest import greenstat, query
 from warehouse.lake import export_years
 from warehouse.store import Warehouse
 from warehouse.tables import INDICATOR_VALUES
-
-
-def _q(h: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(h / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
 
 BJ_POP_2024 = (
     "SELECT value_as_written FROM marts.indicator_values v JOIN staging.observations "
@@ -37,10 +30,10 @@ def test_a_rerun_does_not_change_which_source_wins(
     edited = tmp_path / "pop.csv"
     edited.write_bytes(src.replace("北京市,2183,", "北京市,2999,").encode("gb18030"))
     assert greenstat("ingest", str(edited), home=demo_home).returncode == 0
-    assert _q(demo_home, BJ_POP_2024) == [("2999",)]
+    assert query(demo_home, BJ_POP_2024) == [("2999",)]
     assert greenstat("run", home=demo_home).returncode == 0
-    assert _q(demo_home, BJ_POP_2024) == [("2999",)]
-    conflicts = _q(
+    assert query(demo_home, BJ_POP_2024) == [("2999",)]
+    conflicts = query(
         demo_home,
         "SELECT passed FROM quality.check_results WHERE check_name = "
         "'staging.observations.same_vintage_conflicts' ORDER BY checked_at DESC "
@@ -58,8 +51,10 @@ def test_same_region_twice_in_one_file_is_quarantined(nbs_dir: Path, tmp_path: P
     h = tmp_path / "home"
     result = greenstat("ingest", str(path), home=h)
     assert result.returncode == 0, result.stderr
-    assert _q(h, "SELECT count(*) FROM staging.observations WHERE region_code = 'CN-BJ'") == [(0,)]
-    rows = _q(
+    assert query(h, "SELECT count(*) FROM staging.observations WHERE region_code = 'CN-BJ'") == [
+        (0,)
+    ]
+    rows = query(
         h,
         "SELECT count(*), min(reason) FROM quality.quarantine WHERE reason LIKE '%more than once%'",
     )
@@ -72,12 +67,12 @@ def test_reingest_with_fewer_years_rebuilds_the_years_it_left(
     h = tmp_path / "home"
     path = nbs_dir / "tec_expenditure" / "分省年度数据_6.csv"  # GDP, inferred from its note
     assert greenstat("ingest", str(path), "--vintage", "2026", home=h).returncode == 0
-    assert _q(h, "SELECT count(*) FROM marts.indicator_values WHERE year = 2015") != [(0,)]
+    assert query(h, "SELECT count(*) FROM marts.indicator_values WHERE year = 2015") != [(0,)]
     # Same bytes, now told they hold an indicator greenstat does not know: nothing loads.
     again = greenstat("ingest", str(path), "--indicator", "火星产量(亿元)", home=h)
     assert again.returncode == 0, again.stderr
-    assert _q(h, "SELECT count(*) FROM staging.observations") == [(0,)]
-    assert _q(h, "SELECT count(*) FROM marts.indicator_values") == [(0,)]
+    assert query(h, "SELECT count(*) FROM staging.observations") == [(0,)]
+    assert query(h, "SELECT count(*) FROM marts.indicator_values") == [(0,)]
     part = h / "lake" / "marts" / "indicator_values" / "year=2015"
     assert not part.exists()
 
@@ -127,7 +122,7 @@ def test_truncated_csv_quarantines_the_cut_row(nbs_dir: Path, tmp_path: Path) ->
     result = greenstat("ingest", str(path), home=h)
     assert result.returncode == 0, result.stderr
     assert "0 missing" in result.stdout
-    reasons = _q(h, "SELECT DISTINCT reason FROM quality.quarantine")
+    reasons = query(h, "SELECT DISTINCT reason FROM quality.quarantine")
     assert reasons and "truncated" in reasons[0][0]
 
 
