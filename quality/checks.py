@@ -116,10 +116,10 @@ STAGING_UNIQUE = Check(
     "staging.observations.unique_per_file",
     "staging.observations",
     "blocking",
-    """SELECT archive_sha256, region_code, indicator_code, industry_code, period, vintage,
-              count(*) n
+    """SELECT archive_sha256, region_code, indicator_code, industry_code, source_sector, fuel,
+              period, vintage, count(*) n
        FROM staging.observations GROUP BY ALL HAVING count(*) > 1""",
-    description="a file gives each region, indicator, industry, period and vintage once",
+    description="a file gives each region, indicator, sector, fuel, period and vintage once",
 )
 
 # Two sources giving different values for the same figure and vintage: a statistician
@@ -128,10 +128,10 @@ CONFLICTS = Check(
     "staging.observations.same_vintage_conflicts",
     "staging.observations",
     "warning",
-    """SELECT region_code, indicator_code, industry_code, period, vintage,
+    """SELECT region_code, indicator_code, industry_code, source_sector, fuel, period, vintage,
               list(DISTINCT value) AS values_, list(DISTINCT provenance) AS provenance
-       FROM staging.observations GROUP BY region_code, indicator_code, industry_code, period,
-                                          vintage
+       FROM staging.observations
+       GROUP BY region_code, indicator_code, industry_code, source_sector, fuel, period, vintage
        HAVING count(DISTINCT value) > 1""",
     description="sources agree on a figure within one vintage",
 )

@@ -124,6 +124,9 @@ def parse_extract(path: Path, options: Options) -> Parsed:
                 data_kind=f["data_kind"],
                 citation=citation,
                 flags=parsed.flags,
+                industry_code=f["industry_code"] or None,
+                source_sector=f["source_sector"] or None,
+                fuel=f["fuel"] or None,
             )
         )
     vintages = sorted({c.vintage for c in candidates})

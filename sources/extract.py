@@ -8,6 +8,7 @@ the vintage, the data kind and a citation. Users can write the same format.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,19 @@ EXTRACT_COLUMNS = (
     "citation",
     "origin",
 )
+# Optional breakdown columns, after ``origin`` and in this order (a prefix is fine):
+# sector rows of an inventory give the GB/T 4754 code, the source's sector and the fuel.
+BREAKDOWN_COLUMNS = ("industry_code", "source_sector", "fuel")
 HEADER_LINE = ",".join(EXTRACT_COLUMNS)
+
+
+def _header_columns(first_line: str) -> tuple[str, ...] | None:
+    """The columns of an extract header, or None when the line is not one."""
+    cells = tuple(c.strip() for c in first_line.split(","))
+    base, rest = cells[: len(EXTRACT_COLUMNS)], cells[len(EXTRACT_COLUMNS) :]
+    if base != EXTRACT_COLUMNS or rest != BREAKDOWN_COLUMNS[: len(rest)]:
+        return None
+    return cells
 
 
 @dataclass(frozen=True)
@@ -36,7 +49,7 @@ class ExtractRow:
 
 def sniff_extract(head: bytes) -> bool:
     first = head.decode("utf-8-sig", errors="replace").splitlines()[:1]
-    return bool(first) and first[0].strip() == HEADER_LINE
+    return bool(first) and _header_columns(first[0]) is not None
 
 
 def read_extract(path: Path) -> list[ExtractRow]:
@@ -47,16 +60,35 @@ def read_extract(path: Path) -> list[ExtractRow]:
     lines = text.splitlines()
     reader = csv.reader(lines)
     header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != EXTRACT_COLUMNS:
-        raise SourceFormatError(f"{path.name}: header is not {HEADER_LINE}")
+    columns = _header_columns(",".join(header)) if header else None
+    if columns is None:
+        raise SourceFormatError(
+            f"{path.name}: header is not {HEADER_LINE}[,{','.join(BREAKDOWN_COLUMNS)}]"
+        )
     rows = []
     for line_no, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
         raw = lines[line_no - 1] if line_no - 1 < len(lines) else ",".join(cells)
-        padded = [*cells, *[""] * (len(EXTRACT_COLUMNS) - len(cells))]
-        fields = {k: v.strip() for k, v in zip(EXTRACT_COLUMNS, padded, strict=False)}
-        if len(cells) > len(EXTRACT_COLUMNS):
-            fields["_extra"] = ",".join(cells[len(EXTRACT_COLUMNS) :])
+        padded = [*cells, *[""] * (len(columns) - len(cells))]
+        fields = {k: v.strip() for k, v in zip(columns, padded, strict=False)}
+        for k in BREAKDOWN_COLUMNS:
+            fields.setdefault(k, "")
+        if len(cells) > len(columns):
+            fields["_extra"] = ",".join(cells[len(columns) :])
         rows.append(ExtractRow(line_no, fields, raw))
     return rows
+
+
+def write_extract(path: Path, rows: Iterable[Mapping[str, str]], *, breakdown: bool = False) -> int:
+    """Write rows in the extract format (with the breakdown columns if asked); the
+    count written. Builders of the embedded extracts all write through here."""
+    columns = [*EXTRACT_COLUMNS, *(BREAKDOWN_COLUMNS if breakdown else ())]
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})
+            n += 1
+    return n

@@ -150,6 +150,8 @@ def _conform(
     return {
         "region_code": region_code,
         "industry_code": c.industry_code,
+        "source_sector": c.source_sector,
+        "fuel": c.fuel,
         "indicator_code": ind.indicator_code,
         "period": c.period,
         "year": c.year,
@@ -187,6 +189,8 @@ def _split_duplicates(
             o["region_code"],
             o["indicator_code"],
             o["industry_code"],
+            o["source_sector"],
+            o["fuel"],
             o["period"],
             o["vintage"],
         )
@@ -234,8 +238,12 @@ def stage_archived(
             conformed_rows.append(conformed)
     keep, dupes = _split_duplicates(conformed_rows)
     for o in dupes:
+        breakdown = "/".join(str(o[k]) for k in ("source_sector", "fuel") if o[k])
+        what = f"{o['region_code']} {o['indicator_code']}" + (
+            f" [{breakdown}]" if breakdown else ""
+        )
         reason = (
-            f"{o['region_code']} {o['indicator_code']} {o['period']} (vintage {o['vintage']}) "
+            f"{what} {o['period']} (vintage {o['vintage']}) "
             "appears more than once in this file; neither value is loaded"
         )
         staged.quarantine.append(

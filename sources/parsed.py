@@ -36,7 +36,9 @@ class Candidate:
     citation: str
     by_code: bool = False
     flags: str = ""
-    industry_code: str | None = None
+    industry_code: str | None = None  # GB/T 4754 code the source's sector maps to
+    source_sector: str | None = None  # the source's own sector, e.g. a CEADs sector name
+    fuel: str | None = None  # fuel or emission process, e.g. 'Raw Coal', 'Process'
 
 
 @dataclass(frozen=True)

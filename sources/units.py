@@ -60,6 +60,9 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "万吨标煤": ("tce", 1e4),
     "亿吨标煤": ("tce", 1e8),
     "tce": ("tce", 1.0),
+    "千克标准煤": ("kgce", 1.0),
+    "千克标煤": ("kgce", 1.0),
+    "kgce": ("kgce", 1.0),
     # electricity
     "千瓦时": ("kWh", 1.0),
     "万千瓦时": ("kWh", 1e4),
@@ -69,6 +72,11 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "万千瓦": ("kW", 1e4),
     "亿千瓦": ("kW", 1e8),
     "kw": ("kW", 1.0),
+    "mwh": ("kWh", 1e3),
+    "gwh": ("kWh", 1e6),
+    "twh": ("kWh", 1e9),
+    "mw": ("kW", 1e3),
+    "gw": ("kW", 1e6),
     # mass
     "吨": ("t", 1.0),
     "万吨": ("t", 1e4),
@@ -76,11 +84,20 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "吨二氧化碳": ("t CO2", 1.0),
     "万吨二氧化碳": ("t CO2", 1e4),
     "亿吨二氧化碳": ("t CO2", 1e8),
+    "tco2": ("t CO2", 1.0),
+    "mtco2": ("t CO2", 1e6),  # million tonnes (CEADs, OWID)
     # volume
     "立方米": ("m3", 1.0),
     "万立方米": ("m3", 1e4),
     "亿立方米": ("m3", 1e8),
     "m3": ("m3", 1.0),
+    # indices and intensities published as such
+    "index": ("index", 1.0),
+    "上年=100": ("index", 1.0),
+    "2020=100": ("index", 1.0),
+    "gco2/km": ("g CO2/km", 1.0),
+    "克/公里": ("g CO2/km", 1.0),
+    "kgco2/int$": ("kg CO2/int$", 1.0),
     # ratios
     "%": ("percent", 1.0),
     "‰": ("permille", 1.0),

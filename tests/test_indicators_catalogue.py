@@ -11,6 +11,7 @@ import fastexcel
 import pytest
 
 from tests.conftest import decode_text
+from warehouse.tables import CANONICAL_UNITS
 
 INDICATORS_CSV = Path(__file__).resolve().parent.parent / "sources" / "ref" / "indicators.csv"
 COLUMNS = [
@@ -18,8 +19,6 @@ COLUMNS = [
     "definition", "source_names",
 ]  # fmt: skip
 # BRIEF 5 canonical units; intensities are stated per 10^4 yuan (万元), as sources state them.
-CANONICAL_UNITS = {"yuan", "persons", "percent", "tce", "kWh", "kW", "t", "m3", "count", "t CO2",
-                   "tce/10k yuan", "t CO2/10k yuan", "m3/10k yuan"}  # fmt: skip
 DIRECTIONS = {"higher", "lower", "neutral"}
 # A trailing "(亿元)", "(万人)", "(%)": the unit as NBS appends it to the indicator name.
 _UNIT_SUFFIX = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")

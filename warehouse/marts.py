@@ -22,7 +22,7 @@ FROM (
                     o.vintage DESC, f.ingested_at DESC, o.provenance) AS rn
   FROM staging.observations o
   LEFT JOIN raw.files f ON f.sha256 = o.archive_sha256
-  WHERE o.industry_code IS NULL
+  WHERE o.industry_code IS NULL AND o.source_sector IS NULL AND o.fuel IS NULL
     AND o.period = CAST(o.year AS VARCHAR)
     AND o.year = ?
     AND (CAST(? AS VARCHAR) IS NULL OR o.vintage <= ?)

@@ -44,6 +44,10 @@ CANONICAL_UNITS = (
     "tce/10k yuan",
     "t CO2/10k yuan",
     "m3/10k yuan",
+    "kgce/t",
+    "index",
+    "g CO2/km",
+    "kg CO2/int$",
 )
 
 
@@ -293,6 +297,18 @@ OBSERVATIONS = Table(
             "VARCHAR",
             "GB/T 4754-2017 code; NULL for the whole economy",
             "国民经济行业代码（GB/T 4754-2017）",
+        ),
+        _c(
+            "source_sector",
+            "VARCHAR",
+            "The source's own sector as it names it (e.g. a CEADs sector); NULL for totals",
+            "来源自身的部门分类（如 CEADs 部门）",
+        ),
+        _c(
+            "fuel",
+            "VARCHAR",
+            "Fuel or emission process the value is for (CEADs columns); NULL for all fuels",
+            "能源品种或排放过程",
         ),
         INDICATOR_CODE,
         _c(

@@ -13,14 +13,13 @@ same inputs gives the same bytes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from sources.catalogue import default_catalogue
-from sources.extract import EXTRACT_COLUMNS
+from sources.extract import write_extract
 from sources.nbs_export import parse_nbs_export
 from sources.regions import default_resolver
 
@@ -95,10 +94,7 @@ def build(shared: Path) -> list[dict[str, str]]:
 
 
 def write(rows: list[dict[str, str]], out: Path = OUTPUT) -> None:
-    with open(out, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=EXTRACT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_extract(out, rows)
 
 
 def main(argv: list[str]) -> int:
