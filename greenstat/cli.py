@@ -106,13 +106,18 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
     try:
         con = Warehouse(home()).connect_read()
+        if args.as_of:
+            from warehouse.as_of import marts_as_of
+
+            con.close()
+            con = marts_as_of(home().warehouse, args.as_of)
     except WarehouseError as exc:
         return _fail(str(exc))
     with con:
         where, params = ("WHERE p.region_code = ?", [args.region]) if args.region else ("", [])
         cols = ", ".join(f"p.{c}" for c in PROGRESS_COLUMNS)
         rows = con.execute(
-            f"""SELECT {cols}, i.name_zh, i.name_en, t.comparator, t.measure
+            f"""SELECT {cols}, i.name_zh, i.name_en, t.comparator, t.measure, i.unit
                 FROM marts.indicator_progress p
                 JOIN ref.policy_targets t USING (target_id)
                 LEFT JOIN ref.indicators i ON i.indicator_code = p.indicator_code
@@ -133,12 +138,12 @@ def cmd_progress(args: argparse.Namespace) -> int:
             [
                 rec["target_id"],
                 _clip(f"{zh} {en}", 56) if zh else (rec["indicator_code"] or "-"),
-                _at(rec["latest_year"], rec["latest_value"], rec["target_unit"]),
+                _latest(measure, rec, unit),
                 _target(measure, comparator, rec),
                 STATUS_WORDS.get(str(rec["status"]), str(rec["status"])),
                 rec["data_kind"] or "",
             ]
-            for rec, (zh, en, comparator, measure) in zip(
+            for rec, (zh, en, comparator, measure, unit) in zip(
                 records, (r[n:] for r in rows), strict=True
             )
         ]
@@ -163,8 +168,19 @@ def _plain(v: float) -> str:
     return f"{v:,.0f}" if v == int(v) else f"{v:,.4f}".rstrip("0").rstrip(".")
 
 
-def _at(year: object, value: object, unit: object) -> str:
-    return "-" if year is None else f"{year}: {_fmt(value, unit)}"
+def _latest(measure: str, rec: dict[str, object], indicator_unit: str | None) -> str:
+    """The latest value in the indicator's unit; for a reduction, also its change from
+    the baseline, which is what the target is stated in."""
+    year, value, base = rec["latest_year"], rec["latest_value"], rec["baseline_value"]
+    if year is None:
+        return "-"
+    if measure != "reduction_from_baseline":
+        return f"{year}: {_fmt(value, rec['target_unit'] or indicator_unit)}"
+    text = f"{year}: {_fmt(value, indicator_unit)}"
+    if base:
+        change = (float(value) / float(base) - 1) * 100  # type: ignore[arg-type]
+        text += f" ({change:+.1f}% vs {rec['baseline_year']})"
+    return text
 
 
 def _target(measure: str, comparator: str | None, rec: dict[str, object]) -> str:
@@ -280,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("progress", help="target progress from marts.indicator_progress")
     p.add_argument("--region", choices=REGIONS)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--as-of",
+        type=_vintage,
+        metavar="DATE",
+        help="progress as known on DATE (YYYY, YYYY-MM or YYYY-MM-DD): only vintages "
+        "released by then (default: the newest)",
+    )
     p.set_defaults(func=cmd_progress)
 
     p = sub.add_parser("report", help="rebuild the report site")

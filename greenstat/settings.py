@@ -51,6 +51,11 @@ class Home:
         warehouse, so publishing is an atomic rename)."""
         return self.root / ".build"
 
+    @property
+    def generated(self) -> Path:
+        """Files greenstat writes to be ingested, such as the demo series."""
+        return self.root / "generated"
+
     def ensure(self) -> Home:
         for path in (self.lake, self.archive, self.inbox, self.site, self.dagster, self.build):
             path.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from sources.ingest import (
     validate_file,
 )
 from warehouse.build import PROGRESS_GATE, STAGING_GATE, gate_staging, lake_follows, mart_gate
-from warehouse.marts import build_indicator_progress, build_indicator_values
+from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
 from warehouse.tables import INDICATOR_VALUES, TABLES
 
@@ -65,7 +65,7 @@ def raw_files(
     context: dg.AssetExecutionContext, config: RawFilesConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     h = warehouse.home()
-    paths = [Path(p) for p in config.paths] or [*embedded_files(), *inbox_files(h.inbox)]
+    paths = [Path(p) for p in config.paths] or [*embedded_files(h.generated), *inbox_files(h.inbox)]
     options = IngestOptions(config.indicator, config.region, config.vintage)
     archived_names, rejected = [], []
     with warehouse.warehouse().write() as con:
@@ -162,6 +162,7 @@ def indicator_values(
     wh = warehouse.warehouse()
     with wh.write() as con:
         counts = build_indicator_values(con, years)
+        revisions = build_revisions(con, years)
         try:
             gate(con, mart_gate(years))
         except BlockingCheckError as exc:
@@ -171,6 +172,7 @@ def indicator_values(
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
+            "revisions": dg.MetadataValue.int(revisions),
             "years_with_rows": dg.MetadataValue.text(
                 f"{min(filled)}-{max(filled)}" if filled else "none"
             ),

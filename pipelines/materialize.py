@@ -35,7 +35,7 @@ def plain_pipeline(h: Home) -> None:
     wh = Warehouse(h)
     with wh.write() as con:
         load_reference(con)
-        for path in [*embedded_files(), *inbox_files(h.inbox)]:
+        for path in [*embedded_files(h.generated), *inbox_files(h.inbox)]:
             archived = archive_file(path, h.archive)
             register_archived(con, archived, validate_file(path), IngestOptions())
         for archived, options in pending_files(con):

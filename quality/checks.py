@@ -141,9 +141,20 @@ MART_PROVENANCE = Check(
     "marts.indicator_values.provenance_staged",
     "marts.indicator_values",
     "blocking",
-    """SELECT v.* FROM marts.indicator_values v
-       ANTI JOIN staging.observations o USING (provenance)""",
-    description="every mart value traces to a staged observation",
+    """WITH d AS (SELECT region_code, indicator_code, year, unnest(inputs) AS input
+                FROM marts.indicator_values WHERE provenance LIKE 'derived:%')
+       SELECT v.region_code, v.indicator_code, v.year, v.provenance AS missing
+       FROM marts.indicator_values v ANTI JOIN staging.observations o USING (provenance)
+       WHERE v.provenance NOT LIKE 'derived:%'
+       UNION ALL
+       SELECT d.region_code, d.indicator_code, d.year, d.input
+       FROM d ANTI JOIN staging.observations o ON o.provenance = d.input
+       UNION ALL
+       SELECT region_code, indicator_code, year, 'derived without inputs or method'
+       FROM marts.indicator_values
+       WHERE provenance LIKE 'derived:%' AND (coalesce(len(inputs), 0) = 0 OR method IS NULL)""",
+    description="every mart value traces to staged observations: its own, or every input "
+    "of a derived value",
 )
 
 ORPHANS = Check(

@@ -18,10 +18,10 @@ from quality.checks import (
     structural_checks,
 )
 from warehouse.lake import export_years
-from warehouse.marts import build_indicator_progress, build_indicator_values
+from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
 from warehouse.store import Warehouse
-from warehouse.tables import INDICATOR_PROGRESS, INDICATOR_VALUES, OBSERVATIONS
+from warehouse.tables import INDICATOR_PROGRESS, INDICATOR_VALUES, OBSERVATIONS, REVISIONS
 
 STAGING_GATE = [ACCOUNTING, STAGING_UNIQUE, ORPHANS, *structural_checks(OBSERVATIONS)]
 
@@ -29,7 +29,11 @@ STAGING_GATE = [ACCOUNTING, STAGING_UNIQUE, ORPHANS, *structural_checks(OBSERVAT
 def mart_gate(years: Iterable[int] | None = None) -> list:
     ys = sorted(set(years)) if years is not None else None
     where = f"year BETWEEN {ys[0]} AND {ys[-1]}" if ys else None
-    return [MART_PROVENANCE, *structural_checks(INDICATOR_VALUES, where)]
+    return [
+        MART_PROVENANCE,
+        *structural_checks(INDICATOR_VALUES, where),
+        *structural_checks(REVISIONS, where),
+    ]
 
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -45,12 +49,14 @@ def refresh_years(
     follow once the warehouse is published."""
     ys = sorted(set(years))
     counts = build_indicator_values(con, ys)
+    build_revisions(con, ys)
     build_indicator_progress(con)
     gate(con, [*mart_gate(ys), *PROGRESS_GATE])
     lake_follows(wh, ys)
     return counts
 
 
+LAKE_TABLES = (OBSERVATIONS, INDICATOR_VALUES, REVISIONS)
 PROGRESS_GATE = [PROGRESS_COMPLETE, *structural_checks(INDICATOR_PROGRESS)]
 
 
@@ -58,9 +64,7 @@ def lake_follows(wh: Warehouse, years: Iterable[int]) -> None:
     """Export these years of the lake tables once the warehouse write is published."""
     ys, lake = sorted(set(years)), wh.home.lake
     if ys:
-        wh.after_publish(
-            lambda ro: [export_years(ro, lake, t, ys) for t in (OBSERVATIONS, INDICATOR_VALUES)]
-        )
+        wh.after_publish(lambda ro: [export_years(ro, lake, t, ys) for t in LAKE_TABLES])
 
 
 def gate_staging(con: duckdb.DuckDBPyConnection) -> list[CheckOutcome]:

@@ -6,43 +6,207 @@ import math
 from collections.abc import Iterable
 
 import duckdb
+import pyarrow as pa
 
+from warehouse.derived import DerivedRow, Value, derive
 from warehouse.progress import Point, Target, evaluate
 
+_KIND_RANK = "CASE {c}data_kind WHEN 'official' THEN 0 WHEN 'derived' THEN 1 ELSE 2 END"
+_AS_OF = "(CAST($as_of AS VARCHAR) IS NULL OR o.vintage <= $as_of)"
+
 # One value per region, indicator and year: official beats derived beats demo,
-# then the newest vintage, then the most recently staged file.
-INDICATOR_VALUES_SQL = """
-INSERT INTO marts.indicator_values BY NAME
+# then the newest vintage (as of a date, if given), then the most recently received file.
+BEST_SQL = f"""
 SELECT region_code, indicator_code, year, value, unit, data_kind,
        source_id || ' (vintage ' || vintage || ')' AS source, vintage, provenance
 FROM (
   SELECT o.*, row_number() OVER (
            PARTITION BY o.region_code, o.indicator_code, o.year
-           ORDER BY CASE o.data_kind WHEN 'official' THEN 0 WHEN 'derived' THEN 1 ELSE 2 END,
-                    o.vintage DESC, f.ingested_at DESC, o.provenance) AS rn
+           ORDER BY {_KIND_RANK.format(c="o.")}, o.vintage DESC, f.ingested_at DESC,
+                    o.provenance) AS rn
   FROM staging.observations o
   LEFT JOIN raw.files f ON f.sha256 = o.archive_sha256
   WHERE o.industry_code IS NULL AND o.source_sector IS NULL AND o.fuel IS NULL
     AND o.period = CAST(o.year AS VARCHAR)
-    AND o.year = ?
-    AND (CAST(? AS VARCHAR) IS NULL OR o.vintage <= ?)
+    AND {_AS_OF}
 ) WHERE rn = 1
 """
+
+# Sums over a source's sector rows (annual, or complete years of daily rows), from one
+# release per region and year: industrial CO2 from the CEADs sectors in B + C + D (工业),
+# and the Cui et al. total from its sectors. The release is chosen as BEST_SQL does.
+ROLLUPS: dict[str, tuple[str, str]] = {
+    "co2_emissions_industry": ("co2_emissions", "left(industry_code, 1) IN ('B', 'C', 'D')"),
+    "co2_emissions_power_industry_transport": ("co2_emissions_power_industry_transport", "TRUE"),
+}
+ROLLUP_SQL = f"""
+WITH s AS (
+  SELECT o.*, f.ingested_at, length(o.period) = 10 AS daily
+  FROM staging.observations o LEFT JOIN raw.files f ON f.sha256 = o.archive_sha256
+  WHERE o.indicator_code = $source AND o.fuel IS NULL AND o.source_sector IS NOT NULL
+    AND (o.period = CAST(o.year AS VARCHAR) OR length(o.period) = 10)
+    AND {_AS_OF}
+), releases AS (
+  SELECT region_code, year, archive_sha256, vintage, row_number() OVER (
+           PARTITION BY region_code, year
+           ORDER BY min({_KIND_RANK.format(c="")}), vintage DESC, max(ingested_at) DESC,
+                    archive_sha256) AS rn
+  FROM s GROUP BY region_code, year, archive_sha256, vintage
+), sectors AS (
+  SELECT s.region_code, s.year, s.source_sector, sum(s.value) AS value,
+         count(DISTINCT s.period) AS periods, bool_or(s.daily) AS daily,
+         max({_KIND_RANK.format(c="s.")}) AS kind_rank,
+         list(s.provenance ORDER BY s.period) AS inputs, max(s.vintage) AS vintage
+  FROM s JOIN releases r USING (region_code, year, archive_sha256, vintage)
+  WHERE r.rn = 1 AND ({{filter}})
+  GROUP BY ALL
+)
+SELECT region_code, year, sum(value) AS value, max(kind_rank) AS kind_rank,
+       flatten(list(inputs ORDER BY source_sector)) AS inputs, max(vintage) AS vintage
+FROM sectors
+GROUP BY region_code, year
+HAVING bool_and(NOT daily OR periods = 365 + CASE WHEN (year % 4 = 0 AND year % 100 <> 0)
+                                                   OR year % 400 = 0 THEN 1 ELSE 0 END)
+"""
+
+_DERIVED_SOURCE = "greenstat derived (vintage {vintage})"
+
+
+def _panel(
+    con: duckdb.DuckDBPyConnection, as_of: str | None
+) -> tuple[dict[tuple[str, str], dict[int, Value]], list[DerivedRow]]:
+    """Best published values of every year, plus the sector roll-ups where no total is
+    published; the roll-ups are returned as derived rows too."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _best AS {BEST_SQL}", {"as_of": as_of})
+    panel: dict[tuple[str, str], dict[int, Value]] = {}
+    for region, ind, year, value, kind, prov, vintage in con.execute(
+        "SELECT region_code, indicator_code, year, value, data_kind, provenance, vintage FROM _best"
+    ).fetchall():
+        panel.setdefault((region, ind), {})[year] = Value(value, kind, (prov,), vintage)
+    rolled: list[DerivedRow] = []
+    units = dict(con.execute("SELECT indicator_code, unit FROM ref.indicators").fetchall())
+    for target, (source, where) in ROLLUPS.items():
+        for region, year, value, rank, inputs, vintage in con.execute(
+            ROLLUP_SQL.format(filter=where), {"source": source, "as_of": as_of}
+        ).fetchall():
+            series = panel.setdefault((region, target), {})
+            if year in series:
+                continue  # a published total wins over the sum of its parts
+            kind = "demo" if rank == 2 else "derived"
+            series[year] = Value(value, kind, tuple(inputs), vintage)
+            what = "CEADs sectors in B + C + D (工业)" if target != source else "its sectors"
+            rolled.append(
+                DerivedRow(
+                    region,
+                    target,
+                    year,
+                    value,
+                    units.get(target, ""),
+                    kind,
+                    f"sum of {source} over {what}, one release",
+                    tuple(inputs),
+                    vintage,
+                )
+            )
+    return panel, rolled
+
+
+def compute_indicator_values(
+    con: duckdb.DuckDBPyConnection, as_of: str | None = None
+) -> list[DerivedRow]:
+    """Fill the temp table _best (published values) and return the derived rows that no
+    published value pre-empts."""
+    panel, rolled = _panel(con, as_of)
+    published = {(r, i, y) for (r, i), ys in panel.items() for y in ys}
+    derived = [
+        d for d in derive(panel) if (d.region_code, d.indicator_code, d.year) not in published
+    ]
+    return rolled + derived
 
 
 def build_indicator_values(
     con: duckdb.DuckDBPyConnection, years: Iterable[int], as_of: str | None = None
 ) -> dict[int, int]:
-    """Replace the given year partitions of marts.indicator_values; rows per year."""
+    """Replace the given year partitions of marts.indicator_values; rows per year.
+
+    Derived values are computed from every year's inputs (a chained volume index needs
+    the years between), but only the given years are written."""
+    ys = sorted(set(years))
+    derived = [d for d in compute_indicator_values(con, as_of) if d.year in set(ys)]
+    rows = pa.table(
+        {
+            "region_code": [d.region_code for d in derived],
+            "indicator_code": [d.indicator_code for d in derived],
+            "year": pa.array([d.year for d in derived], pa.int32()),
+            "value": pa.array([d.value for d in derived], pa.float64()),
+            "unit": [d.unit for d in derived],
+            "data_kind": [d.data_kind for d in derived],
+            "source": [_DERIVED_SOURCE.format(vintage=d.vintage) for d in derived],
+            "vintage": [d.vintage for d in derived],
+            "provenance": [f"derived:{d.indicator_code}" for d in derived],
+            "method": [d.method for d in derived],
+            "inputs": pa.array([list(d.inputs) for d in derived], pa.list_(pa.string())),
+        }
+    )
     counts: dict[int, int] = {}
-    for year in sorted(set(years)):
-        con.execute("DELETE FROM marts.indicator_values WHERE year = ?", [year])
-        con.execute(INDICATOR_VALUES_SQL, [year, as_of, as_of])
-        row = con.execute(
-            "SELECT count(*) FROM marts.indicator_values WHERE year = ?", [year]
-        ).fetchone()
-        counts[year] = int(row[0]) if row else 0
+    con.register("_derived", rows)
+    try:
+        for year in ys:
+            con.execute("DELETE FROM marts.indicator_values WHERE year = ?", [year])
+            con.execute(
+                "INSERT INTO marts.indicator_values BY NAME SELECT * FROM _best WHERE year = ?",
+                [year],
+            )
+            con.execute(
+                "INSERT INTO marts.indicator_values BY NAME SELECT * FROM _derived WHERE year = ?",
+                [year],
+            )
+            ((n,),) = con.execute(
+                "SELECT count(*) FROM marts.indicator_values WHERE year = ?", [year]
+            ).fetchall()
+            counts[year] = int(n)
+    finally:
+        con.unregister("_derived")
     return counts
+
+
+REVISIONS_SQL = """
+INSERT INTO marts.revisions BY NAME
+WITH per_vintage AS (
+  SELECT o.*, row_number() OVER (
+           PARTITION BY o.region_code, o.indicator_code, o.industry_code, o.source_sector,
+                        o.fuel, o.period, o.data_kind, o.vintage
+           ORDER BY f.ingested_at DESC, o.provenance) AS rn
+  FROM staging.observations o LEFT JOIN raw.files f ON f.sha256 = o.archive_sha256
+  WHERE list_contains($years, o.year)
+), seq AS (
+  SELECT *, lag(value) OVER w AS previous_value, lag(vintage) OVER w AS previous_vintage,
+         lag(provenance) OVER w AS previous_provenance
+  FROM per_vintage WHERE rn = 1
+  WINDOW w AS (PARTITION BY region_code, indicator_code, industry_code, source_sector, fuel,
+                            period, data_kind ORDER BY vintage)
+)
+SELECT region_code, indicator_code, industry_code, source_sector, fuel, period, year, unit,
+       data_kind, previous_vintage, previous_value, vintage, value,
+       value - previous_value AS change,
+       CASE WHEN previous_value <> 0 THEN (value - previous_value) / abs(previous_value) * 100
+       END AS change_pct,
+       previous_provenance, provenance
+FROM seq
+WHERE previous_vintage IS NOT NULL AND value <> previous_value
+"""
+
+
+def build_revisions(con: duckdb.DuckDBPyConnection, years: Iterable[int]) -> int:
+    """Replace the given years of marts.revisions: every figure whose value changed from
+    one vintage to the next (staging keeps every vintage; nothing is overwritten)."""
+    ys = sorted(set(years))
+    con.execute("DELETE FROM marts.revisions WHERE list_contains($years, year)", {"years": ys})
+    con.execute(REVISIONS_SQL, {"years": ys})
+    ((n,),) = con.execute(
+        "SELECT count(*) FROM marts.revisions WHERE list_contains($years, year)", {"years": ys}
+    ).fetchall()
+    return int(n)
 
 
 def staged_years(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -50,6 +214,12 @@ def staged_years(con: duckdb.DuckDBPyConnection) -> list[int]:
         r[0]
         for r in con.sql("SELECT DISTINCT year FROM staging.observations ORDER BY 1").fetchall()
     ]
+
+
+# The 14th Five-Year Plan documents measure from 2020; a 2030 target that states no base
+# year is measured from there too, and the progress row says so.
+DEFAULT_BASELINE_YEAR = 2020
+MEASURED_FROM_A_BASELINE = ("share", "level", "cumulative_count", "cap", "reduction_from_baseline")
 
 
 def build_indicator_progress(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -69,6 +239,10 @@ def build_indicator_progress(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         series.setdefault((region, indicator), []).append(Point(year, value, kind))
     rows = []
     for tid, region, ind, measure, comp, tv, unit, base, ty, direction, related in targets:
+        assumed = ""
+        if base is None and measure in MEASURED_FROM_A_BASELINE:
+            base = DEFAULT_BASELINE_YEAR
+            assumed = f"no base year in the clause: measured from {base}, the plans' base year"
         target = Target(tid, measure, comp, tv, base, ty, direction)
         p = evaluate(
             target,
@@ -93,7 +267,7 @@ def build_indicator_progress(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 p.expected_now,
                 p.status,
                 p.data_kind,
-                p.note or None,
+                "; ".join(n for n in (assumed, p.note) if n) or None,
             )
         )
     con.execute("DELETE FROM marts.indicator_progress")

@@ -372,10 +372,89 @@ INDICATOR_VALUES = Table(
         DATA_KIND,
         _c("source", "VARCHAR", "Source and vintage of the value", "来源", nullable=False),
         _c("vintage", "VARCHAR", "Vintage used", "数据版本", nullable=False),
-        _c("provenance", "VARCHAR", "Provenance of the staged row used", "出处", nullable=False),
+        _c(
+            "provenance",
+            "VARCHAR",
+            "Provenance of the staged row used; derived:<indicator> for a derived value",
+            "出处",
+            nullable=False,
+        ),
+        _c(
+            "method",
+            "VARCHAR",
+            "How a derived value was computed (formula, price basis); NULL as published",
+            "推算方法",
+        ),
+        _c(
+            "inputs",
+            "VARCHAR[]",
+            "Provenance of every staged value a derived value was computed from",
+            "推算所用数据出处",
+        ),
     ),
     primary_key=("region_code", "indicator_code", "year"),
     lake_partition="year",
+)
+
+REVISIONS = Table(
+    "marts",
+    "revisions",
+    "What changed between consecutive vintages of a figure (releases are kept, never overwritten)",
+    "数据修订：同一数据相邻版本之间的变化",
+    (
+        REGION_CODE,
+        INDICATOR_CODE,
+        _c("industry_code", "VARCHAR", "GB/T 4754 code, NULL for the whole economy", "行业代码"),
+        _c("source_sector", "VARCHAR", "Source's own sector, NULL for totals", "来源部门"),
+        _c("fuel", "VARCHAR", "Fuel or process, NULL for all", "能源品种"),
+        _c("period", "VARCHAR", "Period", "时期", nullable=False),
+        _c("year", "INTEGER", "Year of the period", "年份", nullable=False),
+        _c("unit", "VARCHAR", "Canonical unit", "单位", nullable=False),
+        DATA_KIND,
+        _c("previous_vintage", "VARCHAR", "Earlier release", "原版本", nullable=False),
+        _c("previous_value", "DOUBLE", "Value in the earlier release", "原数值", nullable=False),
+        _c("vintage", "VARCHAR", "Later release", "新版本", nullable=False),
+        _c("value", "DOUBLE", "Value in the later release", "新数值", nullable=False),
+        _c("change", "DOUBLE", "value - previous_value", "变化量", nullable=False),
+        _c("change_pct", "DOUBLE", "Change relative to the earlier value", "变化率", unit="%"),
+        _c("previous_provenance", "VARCHAR", "Cell of the earlier value", "原出处", nullable=False),
+        _c("provenance", "VARCHAR", "Cell of the later value", "新出处", nullable=False),
+    ),
+    # One row per figure (region, indicator, industry, sector, fuel, period) and later
+    # vintage; no PRIMARY KEY because the breakdown columns are NULL for totals.
+    lake_partition="year",
+)
+
+CO2_RECONCILIATION = Table(
+    "marts",
+    "co2_reconciliation",
+    "Two CO2 sources side by side where both cover a region and year: CEADs inventories "
+    "and the Cui et al. daily dataset, by comparable scope; the gap is reported, not hidden",
+    "二氧化碳排放来源核对：CEADs 清单与 Cui 等日度数据（按可比口径）",
+    (
+        REGION_CODE,
+        _c("year", "INTEGER", "Year", "年份", nullable=False),
+        _c(
+            "scope",
+            "VARCHAR",
+            "total, power, industry or ground_transport",
+            "口径",
+            nullable=False,
+            values=("total", "power", "industry", "ground_transport"),
+        ),
+        _c("ceads_t", "DOUBLE", "CEADs, this scope", "CEADs 排放量", unit="t CO2"),
+        _c("cui_t", "DOUBLE", "Cui et al., this scope", "Cui 等排放量", unit="t CO2"),
+        _c("gap_t", "DOUBLE", "ceads_t - cui_t", "差额", unit="t CO2"),
+        _c("gap_pct", "DOUBLE", "Gap relative to CEADs", "差额占比", unit="%"),
+        _c(
+            "note",
+            "VARCHAR",
+            "What the two scopes cover, so the gap can be read",
+            "口径说明",
+            nullable=False,
+        ),
+    ),
+    primary_key=("region_code", "year", "scope"),
 )
 
 INDICATOR_PROGRESS = Table(
@@ -548,6 +627,8 @@ TABLES: tuple[Table, ...] = (
     OBSERVATIONS,
     INDICATOR_VALUES,
     INDICATOR_PROGRESS,
+    REVISIONS,
+    CO2_RECONCILIATION,
     GREEN_MANUFACTURING,
     GREEN_POWER,
     CHECK_RESULTS,

@@ -1,4 +1,5 @@
-"""The embedded default data: the project's own compact extracts, each row cited."""
+"""The embedded default data: the project's own compact extracts, each row cited, and
+the demo series generated from them (labelled demo on every row)."""
 
 from __future__ import annotations
 
@@ -7,5 +8,13 @@ from pathlib import Path
 EXTRACTS_DIR = Path(__file__).resolve().parent
 
 
-def embedded_files() -> list[Path]:
+def extract_files() -> list[Path]:
     return sorted(EXTRACTS_DIR.glob("*.csv"))
+
+
+def embedded_files(generated_dir: Path) -> list[Path]:
+    """The extracts, then the demo series written into ``generated_dir``."""
+    from sources.demo_series import write_demo_file
+
+    files = extract_files()
+    return [*files, write_demo_file(generated_dir, files)]
