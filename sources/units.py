@@ -232,3 +232,59 @@ def parse_value(text: str) -> ParsedValue:
     if not _NUMBER.fullmatch(norm):
         raise BadValueError(f"not a number: {text.strip()!r}")
     return ParsedValue(value=float(norm), flags=flags, missing=False)
+
+
+# Words that make a figure approximate or open-ended (约 3.7 亿千瓦, 3.7 亿千瓦以上): such a
+# cell is not one number, so it is refused rather than read as if it were exact.
+_QUALIFIERS = ("约", "近", "超过", "超", "逾", "左右", "以上", "以下", "多", "余", "接近", "不足")
+_LEADING_NUMBER = re.compile(r"(?P<num>[+-]?(?:[\d,]*\d(?:\.\d+)?|\.\d+))\s*(?P<unit>.*)")
+
+
+def split_value_unit(text: str) -> tuple[float, str]:
+    """Split a cell that carries its unit ('3.7亿千瓦', '12.5%', '1,234.5 万吨') into the
+    number and the unit as written.
+
+    Briefings write magnitudes into the cell, so one column mixes 亿千瓦 and 万千瓦. Anything
+    that is not exactly one number followed by one known unit (a range, an approximation,
+    an unknown unit, no unit at all) raises BadValueError quoting the text: a guessed
+    magnitude would be off by 10^4.
+    """
+    shown = text.strip()
+    norm = unicodedata.normalize("NFKC", shown).replace("\u2212", "-").strip()
+    if not norm:
+        raise BadValueError("empty value: expected a number with its unit, e.g. '3.7亿千瓦'")
+    m = _LEADING_NUMBER.fullmatch(norm)
+    unit = m.group("unit").strip() if m else ""
+    if m and unit and is_known_unit(unit):
+        num = m.group("num")
+        if "," in num:
+            if not _THOUSANDS.fullmatch(num):
+                raise BadValueError(f"misplaced thousands separator in {shown!r}")
+            num = num.replace(",", "")
+        return float(num), unit
+    qualifier = next((q for q in _QUALIFIERS if q in norm), None)
+    if qualifier is not None:
+        raise BadValueError(
+            f"{shown!r} is approximate or open-ended ({qualifier!r}): write the number alone "
+            "and put the qualifier in the notes"
+        )
+    if m is None:
+        raise BadValueError(f"{shown!r} does not start with a number")
+    if not unit:
+        raise BadValueError(f"{shown!r} carries no unit")
+    if any(ch.isdigit() for ch in unit):
+        raise BadValueError(f"{shown!r} holds more than one number (a range or a sum?)")
+    raise BadValueError(f"unknown unit {unit!r} in {shown!r}")
+
+
+def parse_value_unit(text: str) -> tuple[ParsedValue, str | None]:
+    """Read a value cell that may carry its unit: footnote marks and missing markers as in
+    parse_value; a plain number gives unit None, '3.7亿千瓦*' gives (3.7, flags '*') and
+    '亿千瓦'. Raises BadValueError as parse_value or split_value_unit do."""
+    core, flags = _strip_flags(text.strip())
+    try:
+        parsed = parse_value(core)
+    except BadValueError:
+        value, unit = split_value_unit(core)
+        return ParsedValue(value=value, flags=flags, missing=False), unit
+    return ParsedValue(value=parsed.value, flags=flags + parsed.flags, missing=parsed.missing), None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sources.ingest import _exact
 from sources.units import (
     BadValueError,
     ParsedValue,
@@ -11,7 +12,9 @@ from sources.units import (
     UnknownUnitError,
     parse_unit,
     parse_value,
+    parse_value_unit,
     split_name_unit,
+    split_value_unit,
 )
 
 
@@ -146,3 +149,99 @@ def test_parse_value_bad_text_raises_with_the_text(text: str) -> None:
         parse_value(text)
     assert repr(text) in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("unit", "canonical", "factor"),
+    [
+        ("TWh", "kWh", 1e9),  # OWID energy
+        ("Mt CO2", "t CO2", 1e6),  # OWID / CEADs emissions, with or without the space
+        ("MtCO2", "t CO2", 1e6),
+        ("kg CO2/int$", "kg CO2/int$", 1),
+        ("吨标准煤/万元", "tce/10k yuan", 1),
+    ],
+)
+def test_parse_unit_international_and_intensity(unit: str, canonical: str, factor: float) -> None:
+    conv = parse_unit(unit)
+    assert (conv.canonical, conv.factor) == (canonical, factor)
+
+
+# Units the sector template and briefings are written in; value x factor must be exact
+# (ingest._exact), so 3.7 亿千瓦 is 370000000 kW and not 370000000.00000006.
+@pytest.mark.parametrize(
+    ("written", "unit", "canonical", "expected"),
+    [
+        ("1234.56", "万吨标准煤", "tce", 12345600),
+        ("0.253", "吨标准煤", "tce", 0.253),
+        ("7181.3", "亿千瓦时", "kWh", 718130000000),
+        ("9713", "万千瓦", "kW", 97130000),
+        ("3.7", "亿千瓦", "kW", 370000000),
+        ("12.3", "亿千瓦", "kW", 1230000000),
+        ("18549.19", "亿元", "yuan", 1854919000000),
+        ("0.07", "万元", "yuan", 700),
+        ("3.3", "万吨", "t", 33000),
+        ("1.1", "亿吨", "t", 110000000),
+        ("0.29", "万立方米", "m3", 2900),
+        ("12.5", "%", "percent", 12.5),
+        ("1.1", "TWh", "kWh", 1100000000),
+        ("10905.693", "Mt CO2", "t CO2", 10905693000),
+    ],
+)
+def test_conversion_is_decimal_exact(
+    written: str, unit: str, canonical: str, expected: float
+) -> None:
+    conv = parse_unit(unit)
+    assert conv.canonical == canonical
+    assert _exact(float(written), conv.factor) == expected  # exact, not approx
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3.7亿千瓦", (3.7, "亿千瓦")),
+        ("9713万千瓦", (9713.0, "万千瓦")),
+        ("12.5%", (12.5, "%")),
+        ("1,234.5 万吨", (1234.5, "万吨")),
+        (" 7181.3亿千瓦时 ", (7181.3, "亿千瓦时")),
+        ("５９８０万吨标准煤", (5980.0, "万吨标准煤")),  # full-width digits
+        ("-2.1%", (-2.1, "%")),
+        ("0.25吨标准煤/万元", (0.25, "吨标准煤/万元")),
+    ],
+)
+def test_split_value_unit(text: str, expected: tuple[float, str]) -> None:
+    assert split_value_unit(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("约3.7亿千瓦", "approximate"),
+        ("3.7亿千瓦以上", "approximate"),
+        ("3.7-4.0亿千瓦", "more than one number"),
+        ("3.7亿千瓦，增长5%", "more than one number"),
+        ("3.7亿", "unknown unit '亿'"),
+        ("3.7", "carries no unit"),
+        ("亿千瓦", "does not start with a number"),
+        ("1,23万吨", "thousands separator"),
+        ("", "empty"),
+    ],
+)
+def test_split_value_unit_refuses_ambiguous_cells(text: str, says: str) -> None:
+    with pytest.raises(BadValueError) as info:
+        split_value_unit(text)
+    assert says in str(info.value)
+    if text:
+        assert repr(text) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("3.7亿千瓦*", ParsedValue(3.7, "*", False), "亿千瓦"),
+        ("49670.2", ParsedValue(49670.2, "", False), None),
+        ("①12.5%", ParsedValue(12.5, "①", False), "%"),
+        ("—", ParsedValue(None, "", True), None),
+    ],
+)
+def test_parse_value_unit(text: str, value: ParsedValue, unit: str | None) -> None:
+    assert parse_value_unit(text) == (value, unit)
