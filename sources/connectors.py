@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sources import nbs_export
+from sources import (
+    ceads,
+    cec_briefing,
+    cui_daily,
+    nbs_export,
+    owid,
+    pypsa_capacity,
+    sector_template,
+)
 from sources.catalogue import default_catalogue
 from sources.extract import read_extract, sniff_extract
 from sources.parsed import Candidate, Connector, Options, Parsed, Reject
@@ -137,6 +145,13 @@ def parse_extract(path: Path, options: Options) -> Parsed:
 # Order matters: the most specific sniff first.
 CONNECTORS: tuple[Connector, ...] = (
     Connector(KIND_EXTRACT, lambda _p, head: sniff_extract(head), parse_extract),
+    owid.CONNECTOR,
+    cec_briefing.CONNECTOR,
+    ceads.PROVINCE_CONNECTOR,  # CEADs and Cui sniff sheet names in xl/workbook.xml only
+    ceads.NATIONAL_CONNECTOR,
+    cui_daily.CONNECTOR,
+    sector_template.CONNECTOR,  # before KIND_NBS, which claims every workbook by magic bytes
+    pypsa_capacity.CONNECTOR,
     Connector(KIND_NBS, _sniff_nbs, parse_nbs),
 )
 
