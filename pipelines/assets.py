@@ -18,6 +18,7 @@ from quality.checks import (
     run_checks,
     structural_checks,
 )
+from quality.plausibility import PLAUSIBILITY_CHECKS
 from reports.site import build_site
 from sources.archive import archive_file
 from sources.errors import SourceFormatError
@@ -32,6 +33,7 @@ from sources.ingest import (
 from warehouse.build import PROGRESS_GATE, STAGING_GATE, gate_staging, lake_follows, mart_gate
 from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
+from warehouse.store import first_row
 from warehouse.tables import INDICATOR_VALUES, TABLES
 
 
@@ -133,7 +135,7 @@ def staging_observations(
             gate_staging(con)
         except BlockingCheckError as exc:
             raise dg.Failure(str(exc)) from exc
-        total = con.execute("SELECT count(*) FROM staging.observations").fetchone()
+        total = first_row(con, "SELECT count(*) FROM staging.observations")
     meta = {
         "files_staged": dg.MetadataValue.int(len(lines)),
         "rows_loaded": dg.MetadataValue.int(loaded),
@@ -267,7 +269,7 @@ def quality_audit(
     checks = [c for t in TABLES for c in structural_checks(t)]
     with warehouse.warehouse().write() as con:
         outcomes = run_checks(con, checks, run_id=context.run.run_id)
-        quarantined = con.execute("SELECT count(*) FROM quality.quarantine").fetchone()
+        quarantined = first_row(con, "SELECT count(*) FROM quality.quarantine")
     failed = [o.line() for o in outcomes if not o.passed]
     return dg.MaterializeResult(
         metadata={
@@ -313,6 +315,13 @@ staging_observations_conflicts = gate_check(
     "Sources that disagree on a figure within one vintage (for review)",
     blocking=False,
 )
+staging_observations_plausibility = gate_check(
+    staging_observations,
+    "staging_observations_plausibility",
+    PLAUSIBILITY_CHECKS,
+    "Implausible values and duplicated rows, reported for review and never fixed",
+    blocking=False,
+)
 indicator_progress_structure = gate_check(
     indicator_progress,
     "indicator_progress_structure",
@@ -323,6 +332,7 @@ indicator_progress_structure = gate_check(
 ALL_CHECKS = [
     staging_observations_structure,
     staging_observations_conflicts,
+    staging_observations_plausibility,
     indicator_values_structure,
     indicator_progress_structure,
 ]

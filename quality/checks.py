@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from warehouse.store import first_row
 from warehouse.tables import Table
 
 
@@ -189,7 +190,7 @@ def run_checks(
     outcomes = []
     now = datetime.now(UTC).replace(tzinfo=None)
     for chk in checks:
-        row = con.execute(f"SELECT count(*) FROM ({chk.rows_query})").fetchone()
+        row = first_row(con, f"SELECT count(*) FROM ({chk.rows_query})")
         outcome = CheckOutcome(chk, partition, int(row[0]) if row else 0)
         outcomes.append(outcome)
         if record:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.store import first_row
+
 FOCUS_REGIONS = ("CN", "CN-BJ", "CN-CQ")
 YEARS_SHOWN = 10
 
@@ -107,9 +109,9 @@ def _progress_table(con: duckdb.DuckDBPyConnection, code: str) -> str:
 
 
 def _region_section(con: duckdb.DuckDBPyConnection, code: str) -> str:
-    region = con.execute(
-        "SELECT name_zh, name_en FROM ref.regions WHERE region_code = ?", [code]
-    ).fetchone()
+    region = first_row(
+        con, "SELECT name_zh, name_en FROM ref.regions WHERE region_code = ?", [code]
+    )
     title = f"{region[0]} {region[1]} ({code})" if region else code
     rows = con.execute(
         """SELECT v.indicator_code, i.name_zh, i.name_en, v.unit, v.year, v.value, v.data_kind
@@ -146,6 +148,81 @@ def _region_section(con: duckdb.DuckDBPyConnection, code: str) -> str:
     return f"<h2>{_e(title)}</h2>{progress}<h3>Indicators 指标</h3>" + _table(
         ["Indicator 指标", "Unit 单位", "Kind 性质", *map(str, years)], table_rows
     )
+
+
+def _reconciliation_section(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute(
+        """SELECT region_code, year, scope, ceads_t, cui_t, gap_t, gap_pct, note
+           FROM marts.co2_reconciliation WHERE list_contains($regions, region_code)
+           ORDER BY region_code, year, scope""",
+        {"regions": list(FOCUS_REGIONS)},
+    ).fetchall()
+    if not rows:
+        return ""
+    table = [
+        [
+            _e(r),
+            _e(y),
+            _e(sc),
+            _num(c),
+            _num(u),
+            _num(g),
+            _pct(p),
+            f"<span class='muted'>{_e(n)}</span>",
+        ]
+        for r, y, sc, c, u, g, p, n in rows
+    ]
+    return (
+        "<h2 id='co2-sources'>CO2: two sources side by side 二氧化碳排放来源核对</h2>"
+        "<p>CEADs inventories (official) against the Cui et al. daily dataset summed to years "
+        f"({_kind('derived')}), by comparable scope, in t CO2. The scopes differ: the gap is "
+        "shown, not removed.</p>"
+        + _table(
+            ["Region", "Year", "Scope 口径", "CEADs", "Cui et al.", "Gap 差额", "Gap %", "Note"],
+            table,
+        )
+    )
+
+
+def _revisions_section(con: duckdb.DuckDBPyConnection) -> str:
+    total = first_row(con, "SELECT count(*) FROM marts.revisions")
+    rows = con.execute(
+        """SELECT r.region_code, i.name_zh || ' ' || i.name_en, r.period, r.previous_vintage,
+                  r.previous_value, r.vintage, r.value, r.change_pct, r.unit
+           FROM marts.revisions r JOIN ref.indicators i USING (indicator_code)
+           WHERE list_contains($regions, r.region_code)
+           ORDER BY abs(coalesce(r.change_pct, 0)) DESC, r.region_code, r.period LIMIT 20""",
+        {"regions": list(FOCUS_REGIONS)},
+    ).fetchall()
+    if not rows:
+        return ""
+    table = [
+        [_e(rg), _e(ind), _e(per), _e(pv), _num(pval), _e(v), _num(val), _pct(pct), _e(unit)]
+        for rg, ind, per, pv, pval, v, val, pct, unit in rows
+    ]
+    return (
+        "<h2 id='revisions'>Revisions 数据修订</h2>"
+        f"<p>{total[0] if total else 0} figures changed between releases; every release is "
+        "kept (marts.revisions). Largest changes for the focus regions:</p>"
+        + _table(
+            [
+                "Region",
+                "Indicator 指标",
+                "Period",
+                "Earlier release",
+                "Earlier value",
+                "Later release",
+                "Later value",
+                "Change %",
+                "Unit",
+            ],
+            table,
+        )
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.1f}%"
 
 
 def _quality_section(con: duckdb.DuckDBPyConnection) -> str:
@@ -219,10 +296,14 @@ def build_site(con: duckdb.DuckDBPyConnection, site_dir: Path) -> Path:
 <body>
 <h1>greenstat · 绿色低碳统计数据仓库</h1>
 <p class="muted">Generated {generated}. Data kinds: {_kind("official")} as published,
-{_kind("derived")} computed from official figures, {_kind("demo")} generated demo data.</p>
+{_kind("derived")} computed from official figures, {_kind("demo")} generated demo data
+(a figure computed from demo data is demo too).</p>
 {demo_note}
-<p><a href="#quality">Data quality 数据质量</a></p>
+<p><a href="#co2-sources">CO2 sources 排放来源核对</a> ·
+<a href="#revisions">Revisions 数据修订</a> · <a href="#quality">Data quality 数据质量</a></p>
 {body}
+{_reconciliation_section(con)}
+{_revisions_section(con)}
 {_quality_section(con)}
 </body></html>
 """

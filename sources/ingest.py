@@ -27,6 +27,7 @@ from sources.errors import SourceFormatError
 from sources.parsed import VINTAGE, Candidate
 from sources.regions import RegionResolver, default_resolver
 from sources.units import UnknownUnitError, parse_unit
+from warehouse.store import first_row
 from warehouse.tables import OBSERVATIONS, QUARANTINE
 
 __all__ = ["KIND_EXTRACT", "KIND_NBS", "IngestOptions", "detect_kind", "ingest_file"]
@@ -263,9 +264,9 @@ def stage_archived(
         "SELECT DISTINCT year FROM staging.observations WHERE archive_sha256 = ?",
         [archived.sha256],
     ).fetchall()
-    received = con.execute(
-        "SELECT ingested_at FROM raw.files WHERE sha256 = ?", [archived.sha256]
-    ).fetchone()
+    received = first_row(
+        con, "SELECT ingested_at FROM raw.files WHERE sha256 = ?", [archived.sha256]
+    )
     con.execute("DELETE FROM staging.observations WHERE archive_sha256 = ?", [archived.sha256])
     con.execute("DELETE FROM quality.quarantine WHERE archive_sha256 = ?", [archived.sha256])
     con.execute("DELETE FROM raw.files WHERE sha256 = ?", [archived.sha256])
@@ -327,9 +328,9 @@ def register_archived(
 ) -> bool:
     """Record an archived file in raw.files. Returns whether it needs staging: a file
     already staged with the same options keeps its row (and when it was received)."""
-    known = con.execute(
-        "SELECT options, cells_in FROM raw.files WHERE sha256 = ?", [archived.sha256]
-    ).fetchone()
+    known = first_row(
+        con, "SELECT options, cells_in FROM raw.files WHERE sha256 = ?", [archived.sha256]
+    )
     if known is not None and known[1] is not None and known[0] == options.to_json():
         return False
     if known is not None:

@@ -139,11 +139,13 @@ def test_baseline_facts_are_official_and_cited(demo_home_built: Path) -> None:
     assert "「" in rows[0][2] and "十四五" in rows[0][2]
 
 
-def test_progress_from_an_ingested_series(demo_home: Path, tmp_path: Path) -> None:
+def test_progress_from_an_ingested_series(tmp_path: Path) -> None:
     """A user extract (demo-labelled) with Beijing's energy intensity down 6% by 2023
-    against a 12% target: ratio (0.94^(1/3)-1)/(0.88^(1/5)-1) = 0.81, moderate, demo."""
+    against a 12% target: ratio (0.94^(1/3)-1)/(0.88^(1/5)-1) = 0.81, moderate, demo.
+    (A home of its own: the demo series would add later years.)"""
     from sources.extract import HEADER_LINE
 
+    demo_home = tmp_path / "home"
     extract = tmp_path / "bj_energy_intensity.csv"
     extract.write_text(
         HEADER_LINE + "\n"

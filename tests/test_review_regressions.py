@@ -82,7 +82,7 @@ def test_lake_is_untouched_when_a_write_fails(tmp_path: Path) -> None:
     with wh.write() as con:
         con.execute(
             "INSERT INTO marts.indicator_values VALUES ('CN-BJ', 'gdp', 2024, 1.0, "
-            "'yuan', 'official', 's', '2025', 'p')"
+            "'yuan', 'official', 's', '2025', 'p', NULL, NULL)"
         )
         wh.after_publish(lambda ro: export_years(ro, wh.home.lake, INDICATOR_VALUES, [2024]))
     part = wh.home.lake / "marts" / "indicator_values" / "year=2024" / "data.parquet"

@@ -20,7 +20,7 @@ from quality.checks import (
 from warehouse.lake import export_years
 from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
-from warehouse.store import Warehouse
+from warehouse.store import Warehouse, first_row
 from warehouse.tables import INDICATOR_PROGRESS, INDICATOR_VALUES, OBSERVATIONS, REVISIONS
 
 STAGING_GATE = [ACCOUNTING, STAGING_UNIQUE, ORPHANS, *structural_checks(OBSERVATIONS)]
@@ -37,7 +37,7 @@ def mart_gate(years: Iterable[int] | None = None) -> list:
 
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
-    row = con.execute("SELECT count(*) FROM ref.regions").fetchone()
+    row = first_row(con, "SELECT count(*) FROM ref.regions")
     if not row or not row[0]:
         load_reference(con)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.store import first_row
 from warehouse.tables import Table
 
 
@@ -35,7 +36,7 @@ def export_years(
     base = table_dir(lake, t)
     for year in sorted(set(years)):
         part = base / f"{col}={year}"
-        n = con.execute(f"SELECT count(*) FROM {t.qualified} WHERE {col} = ?", [year]).fetchone()
+        n = first_row(con, f"SELECT count(*) FROM {t.qualified} WHERE {col} = ?", [year])
         rows = int(n[0]) if n else 0
         if rows == 0:
             shutil.rmtree(part, ignore_errors=True)

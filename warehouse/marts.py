@@ -39,7 +39,9 @@ ROLLUPS: dict[str, tuple[str, str]] = {
     "co2_emissions_industry": ("co2_emissions", "left(industry_code, 1) IN ('B', 'C', 'D')"),
     "co2_emissions_power_industry_transport": ("co2_emissions_power_industry_transport", "TRUE"),
 }
-ROLLUP_SQL = f"""
+# Per sector, the sum over one release (annual rows, or the days of a year); `complete`
+# is false for a sector whose daily rows do not cover the whole year.
+SECTOR_SQL = f"""
 WITH s AS (
   SELECT o.*, f.ingested_at, length(o.period) = 10 AS daily
   FROM staging.observations o LEFT JOIN raw.files f ON f.sha256 = o.archive_sha256
@@ -52,22 +54,81 @@ WITH s AS (
            ORDER BY min({_KIND_RANK.format(c="")}), vintage DESC, max(ingested_at) DESC,
                     archive_sha256) AS rn
   FROM s GROUP BY region_code, year, archive_sha256, vintage
-), sectors AS (
-  SELECT s.region_code, s.year, s.source_sector, sum(s.value) AS value,
-         count(DISTINCT s.period) AS periods, bool_or(s.daily) AS daily,
-         max({_KIND_RANK.format(c="s.")}) AS kind_rank,
-         list(s.provenance ORDER BY s.period) AS inputs, max(s.vintage) AS vintage
-  FROM s JOIN releases r USING (region_code, year, archive_sha256, vintage)
-  WHERE r.rn = 1 AND ({{filter}})
-  GROUP BY ALL
 )
+SELECT s.region_code, s.year, s.source_sector, sum(s.value) AS value,
+       NOT bool_or(s.daily) OR count(DISTINCT s.period) = 365 + CASE
+         WHEN (s.year % 4 = 0 AND s.year % 100 <> 0) OR s.year % 400 = 0 THEN 1 ELSE 0
+       END AS complete,
+       max({_KIND_RANK.format(c="s.")}) AS kind_rank,
+       list(s.provenance ORDER BY s.period) AS inputs, max(s.vintage) AS vintage
+FROM s JOIN releases r USING (region_code, year, archive_sha256, vintage)
+WHERE r.rn = 1 AND ({{filter}})
+GROUP BY s.region_code, s.year, s.source_sector
+"""
+ROLLUP_SQL = f"""
 SELECT region_code, year, sum(value) AS value, max(kind_rank) AS kind_rank,
        flatten(list(inputs ORDER BY source_sector)) AS inputs, max(vintage) AS vintage
-FROM sectors
+FROM ({SECTOR_SQL})
 GROUP BY region_code, year
-HAVING bool_and(NOT daily OR periods = 365 + CASE WHEN (year % 4 = 0 AND year % 100 <> 0)
-                                                   OR year % 400 = 0 THEN 1 ELSE 0 END)
+HAVING bool_and(complete)
 """
+
+# Where CEADs (official sector rows) and the Cui et al. dataset cover the same region and
+# year: the totals, and each Cui sector against the CEADs sectors in its scope.
+RECONCILIATION_NOTES = {
+    "total": "CEADs: every sector and household, fuel combustion and cement process (scope "
+    "1); Cui et al.: power, industry and ground transport only (no households, services, "
+    "agriculture, construction, aviation or shipping): the gap is mostly scope",
+    "power": "CEADs: production and supply of electric power, steam and hot water (D44); "
+    "Cui et al.: power generation",
+    "industry": "CEADs: mining, manufacturing, gas and water supply (B, C, D45, D46) incl. "
+    "process emissions; Cui et al.: industry",
+    "ground_transport": "CEADs: transport, storage and post (G), which also holds aviation, "
+    "shipping and pipelines; Cui et al.: ground transport (road) only",
+}
+RECONCILIATION_SQL = f"""
+INSERT INTO marts.co2_reconciliation BY NAME
+WITH ceads AS (
+  SELECT c.region_code, c.year, m.cui_sector AS scope, sum(c.value) AS v
+  FROM ({SECTOR_SQL.replace("$source", "'co2_emissions'").format(filter="TRUE")}) c
+  JOIN ref.ceads_sectors m ON m.name_en = c.source_sector
+  WHERE c.complete AND c.kind_rank = 0 AND m.cui_sector <> 'none'
+  GROUP BY ALL
+), cui AS (
+  SELECT region_code, year, source_sector AS scope, value AS v
+  FROM ({
+    SECTOR_SQL.replace("$source", "'co2_emissions_power_industry_transport'").format(filter="TRUE")
+})
+  WHERE complete
+), pairs AS (
+  SELECT t.region_code, t.year, 'total' AS scope, t.value AS ceads_t, u.v AS cui_t
+  FROM _best t
+  JOIN (SELECT region_code, year, sum(v) AS v FROM cui GROUP BY ALL) u USING (region_code, year)
+  WHERE t.indicator_code = 'co2_emissions' AND t.data_kind = 'official'
+  UNION ALL
+  SELECT region_code, year, scope, c.v, u.v FROM ceads c JOIN cui u USING (region_code, year, scope)
+)
+SELECT p.*, ceads_t - cui_t AS gap_t,
+       CASE WHEN ceads_t <> 0 THEN (ceads_t - cui_t) / ceads_t * 100 END AS gap_pct,
+       n.note
+FROM pairs p JOIN (SELECT unnest($scopes) AS scope, unnest($notes) AS note) n USING (scope)
+"""
+
+
+def build_co2_reconciliation(con: duckdb.DuckDBPyConnection, as_of: str | None = None) -> int:
+    """Replace marts.co2_reconciliation (needs the temp table _best of the same build)."""
+    con.execute("DELETE FROM marts.co2_reconciliation")
+    con.execute(
+        RECONCILIATION_SQL,
+        {
+            "as_of": as_of,
+            "scopes": list(RECONCILIATION_NOTES),
+            "notes": list(RECONCILIATION_NOTES.values()),
+        },
+    )
+    ((n,),) = con.execute("SELECT count(*) FROM marts.co2_reconciliation").fetchall()
+    return int(n)
+
 
 _DERIVED_SOURCE = "greenstat derived (vintage {vintage})"
 
@@ -167,6 +228,7 @@ def build_indicator_values(
             counts[year] = int(n)
     finally:
         con.unregister("_derived")
+    build_co2_reconciliation(con, as_of)
     return counts
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
 
@@ -9,6 +12,26 @@ from sources.catalogue import load_indicators
 from sources.regions import load_regions
 from sources.targets import load_targets
 from warehouse.tables import POLICY_TARGETS
+
+CEADS_SECTORS_CSV = Path(__file__).resolve().parent.parent / "sources" / "ref" / "ceads_sectors.csv"
+
+
+def load_ceads_sectors(path: Path = CEADS_SECTORS_CSV) -> list[dict[str, object]]:
+    """The reviewed sector mapping; '#' lines are its commentary."""
+    with open(path, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    return [
+        {
+            "sector_no": int(r["sector_no"]),
+            "name_en": r["name_en"],
+            "name_zh": r["name_zh"],
+            "gb4754": r["gb4754"] or None,
+            "section": r["section"] or None,
+            "is_industry": r["is_industry"].strip().lower() == "true",
+            "cui_sector": r["cui_sector"],
+        }
+        for r in rows
+    ]
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -60,7 +83,12 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     )
     con.execute("DELETE FROM ref.policy_targets")
     con.execute("INSERT INTO ref.policy_targets BY NAME SELECT * FROM ref_targets")
+    sectors = load_ceads_sectors()
+    ref_sectors = pa.Table.from_pylist(sectors)  # noqa: F841
+    con.execute("DELETE FROM ref.ceads_sectors")
+    con.execute("INSERT INTO ref.ceads_sectors BY NAME SELECT * FROM ref_sectors")
     return {
+        "ref.ceads_sectors": len(sectors),
         "ref.regions": len(regions),
         "ref.indicators": len(indicators),
         "ref.policy_targets": len(targets),

@@ -134,3 +134,12 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def first_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> tuple | None:
+    """The first row of a small query, or None. Fetches to the end: DuckDB 2.0 refuses
+    further work on a connection while a result is only partly read."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None

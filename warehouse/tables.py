@@ -228,6 +228,31 @@ POLICY_TARGETS = Table(
     primary_key=("target_id",),
 )
 
+CEADS_SECTORS = Table(
+    "ref",
+    "ceads_sectors",
+    "The 47 CEADs inventory sectors mapped to GB/T 4754-2017, to industry (工业 = B + C + "
+    "D) and to the Cui et al. daily sectors",
+    "CEADs 清单部门与国民经济行业分类（GB/T 4754-2017）对照",
+    (
+        _c("sector_no", "INTEGER", "CEADs row number (1-47)", "部门序号", nullable=False),
+        _c("name_en", "VARCHAR", "CEADs sector name (source_sector)", "部门英文名", nullable=False),
+        _c("name_zh", "VARCHAR", "Chinese name", "部门中文名", nullable=False),
+        _c("gb4754", "VARCHAR", "GB/T 4754-2017 division(s) or section(s)", "行业代码"),
+        _c("section", "VARCHAR", "GB/T 4754 section letter(s)", "门类"),
+        _c("is_industry", "BOOLEAN", "Part of 工业 (B + C + D)", "是否属于工业", nullable=False),
+        _c(
+            "cui_sector",
+            "VARCHAR",
+            "Cui et al. daily sector covering it: power, industry, ground_transport or none",
+            "对应的 Cui 等日度数据部门",
+            nullable=False,
+            values=("power", "industry", "ground_transport", "none"),
+        ),
+    ),
+    primary_key=("sector_no",),
+)
+
 SOURCE_FILES = Table(
     "raw",
     "files",
@@ -623,6 +648,7 @@ TABLES: tuple[Table, ...] = (
     REGIONS,
     INDICATORS,
     POLICY_TARGETS,
+    CEADS_SECTORS,
     SOURCE_FILES,
     OBSERVATIONS,
     INDICATOR_VALUES,
