@@ -66,8 +66,10 @@ PART_EXCEEDS_WHOLE = Check(
     "staging.observations",
     "warning",
     f"""WITH nation AS (
-            SELECT indicator_code, period, max(value) AS national,
-                   any_value(provenance ORDER BY value DESC) AS national_provenance
+            -- A year's national stock: its latest figure (year-end, or the latest month
+            -- published), so a monthly national briefing still bounds the provinces.
+            SELECT indicator_code, year, arg_max(value, period) AS national,
+                   arg_max(period || ', ' || provenance, period) AS national_provenance
             FROM staging.observations
             WHERE region_code = 'CN' AND indicator_code IN {_CAPACITY}
             GROUP BY ALL),
@@ -78,7 +80,7 @@ PART_EXCEEDS_WHOLE = Check(
             SELECT {_OUT},
                    printf('province above the national total %.0f %s (%s)', n.national,
                           o.unit, n.national_provenance) AS detail
-            FROM prov o JOIN nation n USING (indicator_code, period)
+            FROM prov o JOIN nation n USING (indicator_code, year)
             WHERE o.value > n.national),
         summed AS (
             SELECT 'CN' AS region_code, o.indicator_code, o.period, sum(o.value) AS value,
@@ -87,7 +89,7 @@ PART_EXCEEDS_WHOLE = Check(
                           '%.0f by more than %.0f%% (%s)', count(*), any_value(n.national),
                           {PART_WHOLE_TOLERANCE * 100}, any_value(n.national_provenance))
                        AS detail
-            FROM prov o JOIN nation n USING (indicator_code, period)
+            FROM prov o JOIN nation n USING (indicator_code, year)
             GROUP BY o.archive_sha256, o.indicator_code, o.period, o.vintage
             HAVING sum(o.value) > (1 + {PART_WHOLE_TOLERANCE}) * any_value(n.national))
         SELECT * FROM one UNION ALL SELECT * FROM summed

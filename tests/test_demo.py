@@ -190,3 +190,108 @@ def test_progress_table_lists_beijing_targets_with_status(demo_home_built: Path)
         "not quantifiable",
     )
     assert all(any(w in x for w in words) for x in lines)
+
+
+def test_ceads_co2_1997_2019_for_the_focus_regions(demo_home_built: Path) -> None:
+    rows = query(
+        demo_home_built,
+        """SELECT region_code, count(DISTINCT year), list(DISTINCT data_kind),
+                  bool_and(source IS NOT NULL AND provenance LIKE 'sha256:%')
+           FROM marts.indicator_values
+           WHERE indicator_code = 'co2_emissions' AND year BETWEEN 1997 AND 2019
+             AND region_code IN ('CN', 'CN-BJ', 'CN-CQ')
+           GROUP BY 1 ORDER BY 1""",
+    )
+    assert rows == [(r, 23, ["official"], True) for r in ("CN", "CN-BJ", "CN-CQ")]
+    ((bj_2019, citation),) = query(
+        demo_home_built,
+        """SELECT v.value, o.citation FROM marts.indicator_values v
+           JOIN staging.observations o USING (provenance)
+           WHERE v.region_code = 'CN-BJ' AND v.indicator_code = 'co2_emissions'
+             AND v.year = 2019""",
+    )
+    assert bj_2019 == pytest.approx(89.2e6, abs=0.1e6)
+    assert "CEADs" in citation
+
+
+def test_derived_values_are_computed_from_their_inputs(demo_home_built: Path) -> None:
+    """Beijing 2019 CO2 per 10^4 yuan of GDP at current prices: CEADs over NBS, both
+    official, so derived; its method says current prices and its inputs are staged."""
+    ((value, kind, method, inputs, co2, gdp),) = query(
+        demo_home_built,
+        """SELECT d.value, d.data_kind, d.method, d.inputs, c.value, g.value
+           FROM marts.indicator_values d
+           JOIN marts.indicator_values c ON c.region_code = d.region_code
+             AND c.year = d.year AND c.indicator_code = 'co2_emissions'
+           JOIN marts.indicator_values g ON g.region_code = d.region_code
+             AND g.year = d.year AND g.indicator_code = 'gdp'
+           WHERE d.region_code = 'CN-BJ' AND d.year = 2019
+             AND d.indicator_code = 'co2_intensity_current_prices'""",
+    )
+    assert value == pytest.approx(co2 / gdp * 1e4)
+    assert kind == "derived" and "current prices" in method and len(inputs) == 2
+    industry = query(
+        demo_home_built,
+        """SELECT year, value, data_kind, len(inputs) FROM marts.indicator_values
+           WHERE region_code = 'CN-BJ' AND indicator_code = 'co2_emissions_industry'
+             AND year IN (2019, 2020) ORDER BY year""",
+    )
+    assert industry[0][2] == "derived" and industry[0][1] < bj_total(demo_home_built)
+    assert industry[0][3] > 30  # one input per CEADs industrial sector
+    assert industry[1][2] == "demo"  # after CEADs ends, the demo series
+    comparable = query(
+        demo_home_built,
+        """SELECT DISTINCT data_kind FROM marts.indicator_values
+           WHERE indicator_code IN ('energy_intensity_industry', 'co2_intensity_industry',
+                                    'water_intensity_industry')""",
+    )
+    assert comparable == [("demo",)]  # computed from demo value added: demo
+
+
+def bj_total(home: Path) -> float:
+    ((v,),) = query(
+        home,
+        "SELECT value FROM marts.indicator_values WHERE region_code = 'CN-BJ' "
+        "AND indicator_code = 'co2_emissions' AND year = 2019",
+    )
+    return float(v)
+
+
+def test_every_numeric_target_has_a_baseline_and_a_latest_value(demo_home_built: Path) -> None:
+    missing = query(
+        demo_home_built,
+        """SELECT target_id FROM marts.indicator_progress
+           WHERE target_value IS NOT NULL
+             AND (baseline_value IS NULL OR latest_value IS NULL OR data_kind IS NULL)""",
+    )
+    assert missing == []
+    ((n,),) = query(
+        demo_home_built,
+        "SELECT count(*) FROM marts.indicator_progress WHERE target_value IS NOT NULL",
+    )
+    assert n >= 66
+
+
+def test_co2_sources_reconciled_with_the_gap_shown(demo_home_built: Path) -> None:
+    rows = query(
+        demo_home_built,
+        """SELECT scope, ceads_t, cui_t, gap_t, note FROM marts.co2_reconciliation
+           WHERE region_code = 'CN-BJ' AND year = 2019 ORDER BY scope""",
+    )
+    got = {r[0]: r[1:] for r in rows}
+    assert set(got) == {"total", "power", "industry", "ground_transport"}
+    ceads, cui, gap, note = got["total"]
+    assert ceads == pytest.approx(89.2e6, abs=0.1e6)
+    assert cui == pytest.approx(66.0e6, abs=0.1e6)
+    assert gap == pytest.approx(ceads - cui) and "scope" in note
+
+
+def test_embedded_files_load_without_quarantine(demo_home_built: Path) -> None:
+    rows = query(
+        demo_home_built,
+        "SELECT original_name, rows_quarantined, cells_in = rows_loaded + cells_missing "
+        "FROM raw.files ORDER BY 1",
+    )
+    names = [r[0] for r in rows]
+    assert "greenstat_demo_series.csv" in names and "ceads_co2.csv" in names
+    assert all(q == 0 and balanced for _, q, balanced in rows), rows

@@ -241,3 +241,17 @@ def test_real_build_year_files_read_as_stocks_collapse(real: duckdb.DuckDBPyConn
         ("CN-SH", "onshore_wind_capacity", "2020"),
     } <= found
     assert len(found) >= 30
+
+
+@pytest.mark.shared_data
+def test_real_cec_briefing_bounds_the_real_nuclear_file(
+    real: duckdb.DuckDBPyConnection, shared_data: Path, tmp_path: Path
+) -> None:
+    """Both real files, nothing planted: the CEC Jan-Oct 2020 national nuclear figure
+    (4989万千瓦, period 2020-10) is the year's latest national stock, and the PyPSA
+    provinces' 2020 column sums 9% above it."""
+    briefing = shared_data / "cec_briefings" / "2020年1-10月份电力工业运行简况.csv"
+    ingest_file(real, briefing, tmp_path / "archive")
+    rows = _rows(real, pl.PART_EXCEEDS_WHOLE)
+    assert [(r["indicator_code"], r["period"]) for r in rows] == [("nuclear_capacity", "2020")]
+    assert "2020-10" in str(rows[0]["detail"]) and "49890000" in str(rows[0]["detail"])

@@ -131,13 +131,14 @@ def build_co2_reconciliation(con: duckdb.DuckDBPyConnection, as_of: str | None =
 
 
 _DERIVED_SOURCE = "greenstat derived (vintage {vintage})"
+KIND_RANK = {"official": 0, "derived": 1, "demo": 2}
 
 
 def _panel(
     con: duckdb.DuckDBPyConnection, as_of: str | None
 ) -> tuple[dict[tuple[str, str], dict[int, Value]], list[DerivedRow]]:
-    """Best published values of every year, plus the sector roll-ups where no total is
-    published; the roll-ups are returned as derived rows too."""
+    """Best published values of every year, plus the sector roll-ups where no total of
+    the same or a better kind is published; the roll-ups are returned as rows too."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _best AS {BEST_SQL}", {"as_of": as_of})
     panel: dict[tuple[str, str], dict[int, Value]] = {}
     for region, ind, year, value, kind, prov, vintage in con.execute(
@@ -151,9 +152,9 @@ def _panel(
             ROLLUP_SQL.format(filter=where), {"source": source, "as_of": as_of}
         ).fetchall():
             series = panel.setdefault((region, target), {})
-            if year in series:
-                continue  # a published total wins over the sum of its parts
             kind = "demo" if rank == 2 else "derived"
+            if year in series and KIND_RANK[series[year].data_kind] <= KIND_RANK[kind]:
+                continue  # a published total wins over the sum of its parts
             series[year] = Value(value, kind, tuple(inputs), vintage)
             what = "CEADs sectors in B + C + D (工业)" if target != source else "its sectors"
             rolled.append(
@@ -176,12 +177,14 @@ def compute_indicator_values(
     con: duckdb.DuckDBPyConnection, as_of: str | None = None
 ) -> list[DerivedRow]:
     """Fill the temp table _best (published values) and return the derived rows that no
-    published value pre-empts."""
+    published value of the same or a better kind pre-empts: official beats derived beats
+    demo, so a sum of official sector figures replaces a demo total."""
     panel, rolled = _panel(con, as_of)
-    published = {(r, i, y) for (r, i), ys in panel.items() for y in ys}
-    derived = [
-        d for d in derive(panel) if (d.region_code, d.indicator_code, d.year) not in published
-    ]
+    derived = []
+    for d in derive(panel):
+        held = panel.get((d.region_code, d.indicator_code), {}).get(d.year)
+        if held is None or KIND_RANK[d.data_kind] < KIND_RANK[held.data_kind]:
+            derived.append(d)
     return rolled + derived
 
 
@@ -215,7 +218,10 @@ def build_indicator_values(
         for year in ys:
             con.execute("DELETE FROM marts.indicator_values WHERE year = ?", [year])
             con.execute(
-                "INSERT INTO marts.indicator_values BY NAME SELECT * FROM _best WHERE year = ?",
+                "INSERT INTO marts.indicator_values BY NAME SELECT * FROM _best b "
+                "WHERE year = ? AND NOT EXISTS (SELECT 1 FROM _derived d WHERE "
+                "d.region_code = b.region_code AND d.indicator_code = b.indicator_code "
+                "AND d.year = b.year)",
                 [year],
             )
             con.execute(
