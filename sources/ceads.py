@@ -27,7 +27,7 @@ from xml.etree import ElementTree
 import fastexcel
 
 from sources.errors import SourceFormatError
-from sources.parsed import Candidate, Connector, Options, Parsed, Reject
+from sources.parsed import Candidate, Connector, Options, Parsed, Reject, Tally
 from sources.units import BadValueError, parse_value
 
 KIND_PROVINCE = "ceads_province_inventory"
@@ -240,14 +240,9 @@ def _text(cell: object) -> str:
 
 
 @dataclass
-class _Acc:
+class _Acc(Tally):
     """What the sheets of one workbook add up to."""
 
-    candidates: list[Candidate] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    missing: int = 0
-    cells_in: int = 0
-    notes: list[str] = field(default_factory=list)
     headers_seen: set[str] = field(default_factory=set)
     totals: dict[str, float] = field(default_factory=dict)  # sheet -> Scope 1 Total of total row
 

@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 
 from sources.errors import SourceFormatError
+from sources.nbs_export import decode_head
 from sources.parsed import VINTAGE, Candidate, Connector, Options, Parsed, Reject
-from sources.sector_template import decode_head, decode_text
+from sources.sector_template import decode_text
 from sources.units import BadValueError, parse_value_unit
 
 KIND_CEC = "cec_briefing"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,7 +33,7 @@ import fastexcel
 
 from sources.ceads import as_written, column_letter, open_workbook, xlsx_sheet_names, xlsx_vintage
 from sources.errors import SourceFormatError
-from sources.parsed import Candidate, Connector, Options, Parsed, Reject
+from sources.parsed import Candidate, Connector, Options, Parsed, Reject, Tally
 from sources.units import BadValueError, parse_value
 
 KIND = "cui_daily_co2"
@@ -109,13 +109,7 @@ def _no_day(expected: date) -> str:
     return f"it lies between {day_before} and {expected}; its values belong to no day"
 
 
-@dataclass
-class _Acc:
-    candidates: list[Candidate] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    missing: int = 0
-    cells_in: int = 0
-    notes: list[str] = field(default_factory=list)
+_Acc = Tally
 
 
 @dataclass(frozen=True)

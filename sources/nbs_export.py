@@ -604,8 +604,11 @@ def _resolve_region(path: Path, export: NbsExport, region: str | None) -> str | 
 # --------------------------------------------------------------------------- sniffing
 
 
-def _decode_head(head: bytes) -> str | None:
-    """The first few KB as text; the cut may split a multi-byte character at the end."""
+def decode_head(head: bytes) -> str | None:
+    """The first few KB as text for sniffing (None for binary); the cut may split a
+    multi-byte character at the end."""
+    if b"\x00" in head:
+        return None
     for codec in ("utf-8-sig", "gb18030"):
         for cut in range(4):
             try:
@@ -624,7 +627,7 @@ def sniff_nbs_export(path: Path, head: bytes) -> bool:
         else:
             if b"\x00" in head:
                 return False
-            text = _decode_head(head)
+            text = decode_head(head)
             if text is None:
                 return False
             lines = _text_lines(text)[: _SNIFF_RECORDS + 1]

@@ -60,6 +60,17 @@ class Parsed:
     vintage: str | None = None
 
 
+@dataclass
+class Tally:
+    """What a connector has read so far, for workbooks read sheet by sheet."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    missing: int = 0
+    cells_in: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
 class Options(Protocol):
     indicator: str | None
     region: str | None

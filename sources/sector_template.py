@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sources.catalogue import default_catalogue
 from sources.errors import SourceFormatError
+from sources.nbs_export import decode_head
 from sources.parsed import VINTAGE, Candidate, Connector, Options, Parsed, Reject
 from sources.units import BadValueError, UnknownUnitError, parse_unit, parse_value_unit
 from warehouse.tables import DATA_KINDS
@@ -80,19 +81,6 @@ def decode_text(data: bytes, *, name: str) -> tuple[str, str]:
         raise SourceFormatError(
             f"{name}: cannot be decoded as UTF-8 or GB18030 (bad byte at offset {exc.start})"
         ) from exc
-
-
-def decode_head(head: bytes) -> str | None:
-    """The first bytes of a file as text for sniffing; the cut may split a character."""
-    if b"\x00" in head:
-        return None
-    for codec in ("utf-8-sig", "gb18030"):
-        for cut in range(4):
-            try:
-                return head[: len(head) - cut].decode(codec)
-            except UnicodeDecodeError:
-                continue
-    return None
 
 
 def _csv_records(text: str) -> list[_Record]:
