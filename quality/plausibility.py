@@ -72,6 +72,7 @@ PART_EXCEEDS_WHOLE = Check(
                    arg_max(period || ', ' || provenance, period) AS national_provenance
             FROM staging.observations
             WHERE region_code = 'CN' AND indicator_code IN {_CAPACITY}
+              AND data_kind = 'official'
             GROUP BY ALL),
         prov AS (
             SELECT o.* FROM staging.observations o JOIN ref.regions r USING (region_code)

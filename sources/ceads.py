@@ -451,9 +451,9 @@ def _province_sheets(names: Iterable[str]) -> list[str]:
 
 def sniff_province(path: Path, head: bytes) -> bool:
     names = xlsx_sheet_names(path, head)
-    if not names:
-        return False
-    return NOTE_SHEET in names and bool(_province_sheets(names))
+    # Known province-year sheets are enough to say "CEADs": a renamed NOTE or province
+    # sheet must reach the parser, which names it, not fall through to another kind.
+    return bool(names) and len(_province_sheets(names)) >= 2
 
 
 def _workbook_year(path: Path, note: dict[str, str]) -> int:
@@ -525,7 +525,7 @@ def parse_province_workbook(path: Path, options: Options) -> Parsed:
 
 def sniff_national(path: Path, head: bytes) -> bool:
     names = xlsx_sheet_names(path, head)
-    if not names or NOTE_SHEET not in names or _province_sheets(names):
+    if not names or len(_province_sheets(names)) >= 2:
         return False
     return any(_YEAR_SHEET.fullmatch(n) for n in names) and any(
         n in NATIONAL_SUMMARY_SHEETS for n in names

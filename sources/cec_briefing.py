@@ -36,8 +36,13 @@ SECTORS: dict[str, str] = {
     "太阳能发电": "solar_capacity",
 }
 
-# '2020年1-10月份' (cumulative to October), '2020年10月份', '2020年1—10月', or '2020年' alone.
-_TITLE = re.compile(r"(?P<year>\d{4})年(?:(?:1\s*[-—–~至]\s*)?(?P<month>\d{1,2})月份?)?")
+# '2020年1-10月份' (cumulative to October), '2020年10月份', '2020年1—10月'; a title with no
+# sub-annual marker after the year ('2019年电力工业运行简况', '2020年全年') is the whole year.
+# A part of a year greenstat cannot store as a period (上半年, 一季度, 前三季度, 10-12月) is
+# refused, never read as the whole year.
+_YEAR = re.compile(r"(?P<year>\d{4})年")
+_MONTH = re.compile(r"(?:1\s*[-—–~至]\s*)?(?P<month>\d{1,2})月(?:份|末)?")
+_PART_OF_YEAR = re.compile(r"[上下前后第]|[一二三四1-4]\s*季|\d")
 
 
 def sniff_cec(head: bytes) -> bool:
@@ -51,13 +56,16 @@ def period_of(title: str) -> tuple[int, str, str] | None:
 
     A briefing up to month M is published in month M+1, so that is its vintage (the
     convention of decision 3: a release follows the period it covers)."""
-    m = _TITLE.search(title)
+    m = _YEAR.search(title)
     if m is None:
         return None
-    year = int(m.group("year"))
-    if m.group("month") is None:
+    year, rest = int(m.group("year")), title[m.end() :]
+    month_m = _MONTH.match(rest)
+    if month_m is None:
+        if _PART_OF_YEAR.match(rest):
+            return None
         return year, str(year), str(year + 1)
-    month = int(m.group("month"))
+    month = int(month_m.group("month"))
     if not 1 <= month <= 12:
         return None
     nxt = f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}"

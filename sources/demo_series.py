@@ -186,7 +186,10 @@ def _series(
         start, step = float(p["start"]), float(p["step"])
         lower, upper = float(p.get("lower", 0.0)), float(p.get("upper", 100.0))
         trend = _interpolate(years, pinned, lambda y: start + step * (y - first), False)
-        return {y: min(upper, max(lower, v + noise * rng.gauss(0, 1))) for y, v in trend.items()}
+        jitter = {y: noise * rng.gauss(0, 1) for y in trend}  # drawn every year: stable stream
+        return {
+            y: v if y in pinned else min(upper, max(lower, v + jitter[y])) for y, v in trend.items()
+        }
     if mode == "cumulative":
         total, path = float(p["start"]), {}
         for y in years:
@@ -206,7 +209,9 @@ def _series(
         return path
     start, g = float(p["start"]), float(p["growth"])
     trend = _interpolate(years, pinned, lambda y: start * (1 + g) ** (y - first), True)
-    return {y: v * (1 + noise * rng.gauss(0, 1)) for y, v in trend.items()}
+    jitter = {y: noise * rng.gauss(0, 1) for y in trend}  # drawn every year: stable stream
+    # The anchor years are the published figures themselves, so the demo passes through them.
+    return {y: v if y in pinned else v * (1 + jitter[y]) for y, v in trend.items()}
 
 
 def _as_written(value: float) -> str:

@@ -92,9 +92,11 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "亿立方米": ("m3", 1e8),
     "m3": ("m3", 1.0),
     # indices and intensities published as such
-    "index": ("index", 1.0),
-    "上年=100": ("index", 1.0),
-    "2020=100": ("index", 1.0),
+    # Two bases, two units: a chained index (previous year = 100) and a fixed-base one
+    # are different quantities, and mixing them would compound levels as growth rates.
+    "上年=100": ("index (previous year = 100)", 1.0),
+    "previousyear=100": ("index (previous year = 100)", 1.0),
+    "2020=100": ("index (2020 = 100)", 1.0),
     "gco2/km": ("g CO2/km", 1.0),
     "克/公里": ("g CO2/km", 1.0),
     "kgco2/int$": ("kg CO2/int$", 1.0),

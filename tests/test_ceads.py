@@ -262,6 +262,20 @@ def test_sheet_of_another_year_fails(shared_data: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.shared_data
+def test_renamed_note_sheet_fails_naming_workbook_and_sheet(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    book = _rewrite(
+        shared_data / BOOK_2019,
+        tmp_path / Path(BOOK_2019).name,
+        "xl/workbook.xml",
+        lambda xml: xml.replace('name="NOTE"', 'name="Notes"'),
+    )
+    assert detect_kind(book) == ceads.KIND_PROVINCE
+    message = _one_line_error(book)
+    assert Path(BOOK_2019).name in message and "sheet 'Notes'" in message
+
+
 def test_unknown_column_header_fails_naming_sheet_and_column(
     shared_data: Path, tmp_path: Path
 ) -> None:

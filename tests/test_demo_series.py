@@ -70,7 +70,7 @@ def test_shares_stay_shares_and_counts_never_fall(demo_rows: list[dict[str, str]
 def test_anchored_series_pass_through_the_official_figure(demo_rows: list[dict[str, str]]) -> None:
     key = ("CN", "recycled_resources_volume", "2020")
     (row,) = [r for r in demo_rows if (r["region_code"], r["indicator_code"], r["year"]) == key]
-    assert float(row["value_as_written"]) == pytest.approx(3.8, rel=0.05)  # 3.8亿吨 in the plan
+    assert float(row["value_as_written"]) == pytest.approx(3.8)  # 3.8亿吨 in the plan, exactly
     assert "anchored_to=official:2020" in row["origin"]
 
 

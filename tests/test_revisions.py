@@ -58,6 +58,11 @@ def test_marts_as_of_a_date_use_the_vintage_then_known(two_releases: Path) -> No
         ).fetchall() == [(0,)]
     with marts_as_of(two_releases / "warehouse.duckdb", "2026-01-01") as con:
         assert con.execute(sql).fetchall() == [(pytest.approx(3.13259e12), "2025")]
+    # A year-only vintage counts from 1 January: '2025' is known as of '2025'.
+    with marts_as_of(two_releases / "warehouse.duckdb", "2025") as con:
+        assert con.execute(sql).fetchall() == [(pytest.approx(3.13259e12), "2025")]
+    with marts_as_of(two_releases / "warehouse.duckdb", "2024-12-31") as con:
+        assert con.execute(sql).fetchall() == [(pytest.approx(2.801494e12), "2018")]
     # The published marts are untouched: newest vintage.
     assert query(two_releases, sql) == [(pytest.approx(3.13259e12), "2025")]
 

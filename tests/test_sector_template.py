@@ -225,6 +225,11 @@ def test_nbs_workbooks_are_not_claimed_by_the_template(nbs_dir: Path) -> None:
         ("2019年电力工业运行简况", (2019, "2019", "2020")),
         ("电力工业运行简况", None),
         ("2020年1-13月份", None),
+        ("2020年全年电力工业运行简况", (2020, "2020", "2021")),
+        ("2020年上半年电力工业运行简况", None),
+        ("2020年一季度电力工业运行简况", None),
+        ("2020年前三季度电力工业运行简况", None),
+        ("2020年10-12月电力工业运行简况", None),
     ],
 )
 def test_cec_period_from_title(title: str, expected: tuple[int, str, str] | None) -> None:

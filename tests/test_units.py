@@ -245,3 +245,12 @@ def test_split_value_unit_refuses_ambiguous_cells(text: str, says: str) -> None:
 )
 def test_parse_value_unit(text: str, value: ParsedValue, unit: str | None) -> None:
     assert parse_value_unit(text) == (value, unit)
+
+
+def test_chained_and_fixed_base_indices_are_different_units() -> None:
+    """A fixed-base index read as previous-year = 100 would compound levels as growth."""
+    chained, fixed = parse_unit("上年=100"), parse_unit("2020=100")
+    assert chained.canonical == "index (previous year = 100)"
+    assert fixed.canonical == "index (2020 = 100)"
+    with pytest.raises(UnknownUnitError):
+        parse_unit("index")

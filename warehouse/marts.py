@@ -12,7 +12,20 @@ from warehouse.derived import DerivedRow, Value, derive
 from warehouse.progress import Point, Target, evaluate
 
 _KIND_RANK = "CASE {c}data_kind WHEN 'official' THEN 0 WHEN 'derived' THEN 1 ELSE 2 END"
-_AS_OF = "(CAST($as_of AS VARCHAR) IS NULL OR o.vintage <= $as_of)"
+# Vintages and as-of dates compare as full dates: a year-only vintage or date means
+# 1 January, a month means its first day ('2025' is released by '2025-01-01').
+_AS_OF = (
+    "(CAST($as_of AS VARCHAR) IS NULL OR CASE length(o.vintage) WHEN 4 THEN o.vintage || "
+    "'-01-01' WHEN 7 THEN o.vintage || '-01' ELSE o.vintage END <= $as_of)"
+)
+
+
+def full_date(as_of: str | None) -> str | None:
+    """'2025' -> '2025-01-01', '2025-03' -> '2025-03-01'; a full date is kept."""
+    if as_of is None:
+        return None
+    return as_of + {4: "-01-01", 7: "-01"}.get(len(as_of), "")
+
 
 # One value per region, indicator and year: official beats derived beats demo,
 # then the newest vintage (as of a date, if given), then the most recently received file.
@@ -179,7 +192,7 @@ def compute_indicator_values(
     """Fill the temp table _best (published values) and return the derived rows that no
     published value of the same or a better kind pre-empts: official beats derived beats
     demo, so a sum of official sector figures replaces a demo total."""
-    panel, rolled = _panel(con, as_of)
+    panel, rolled = _panel(con, full_date(as_of))
     derived = []
     for d in derive(panel):
         held = panel.get((d.region_code, d.indicator_code), {}).get(d.year)
@@ -195,7 +208,7 @@ def build_indicator_values(
 
     Derived values are computed from every year's inputs (a chained volume index needs
     the years between), but only the given years are written."""
-    ys = sorted(set(years))
+    ys, as_of = sorted(set(years)), full_date(as_of)
     derived = [d for d in compute_indicator_values(con, as_of) if d.year in set(ys)]
     rows = pa.table(
         {

@@ -45,7 +45,8 @@ CANONICAL_UNITS = (
     "t CO2/10k yuan",
     "m3/10k yuan",
     "kgce/t",
-    "index",
+    "index (previous year = 100)",
+    "index (2020 = 100)",
     "g CO2/km",
     "kg CO2/int$",
 )
