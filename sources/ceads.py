@@ -27,8 +27,7 @@ from xml.etree import ElementTree
 import fastexcel
 
 from sources.errors import SourceFormatError
-from sources.parsed import Candidate, Connector, Options, Parsed, Reject, Tally
-from sources.units import BadValueError, parse_value
+from sources.parsed import Candidate, Connector, Options, Parsed, Tally
 
 KIND_PROVINCE = "ceads_province_inventory"
 KIND_NATIONAL = "ceads_national_inventory"
@@ -357,18 +356,10 @@ def _read_inventory_sheet(reader: fastexcel.ExcelReader, ctx: _SheetContext, acc
             value = value_cols[i][offset]
             flags = ""
             if value is None:
-                shown = _text(rows[r][i])
-                if (r, i) not in text_cells or not shown:
-                    acc.missing += 1
-                    continue
-                try:
-                    parsed = parse_value(shown)
-                except BadValueError as exc:
-                    raw = f"{letter}{row_no} {label_written} / {written} = {shown}"
-                    acc.rejects.append(Reject(row_no, column, str(exc), raw))
-                    continue
-                if parsed.missing or parsed.value is None:
-                    acc.missing += 1
+                shown = _text(rows[r][i]) if (r, i) in text_cells else ""
+                raw = f"{letter}{row_no} {label_written} / {written} = {shown}"
+                parsed = acc.text_cell(shown, row_no, column, raw)
+                if parsed is None or parsed.value is None:
                     continue
                 value, flags, text = parsed.value, parsed.flags, shown
             else:

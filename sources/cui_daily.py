@@ -34,7 +34,6 @@ import fastexcel
 from sources.ceads import as_written, column_letter, open_workbook, xlsx_sheet_names, xlsx_vintage
 from sources.errors import SourceFormatError
 from sources.parsed import Candidate, Connector, Options, Parsed, Reject, Tally
-from sources.units import BadValueError, parse_value
 
 KIND = "cui_daily_co2"
 INDICATOR = "co2_emissions_power_industry_transport"
@@ -229,18 +228,10 @@ def _read_sheet(reader: fastexcel.ExcelReader, sh: _Sheet, acc: _Acc) -> None:
             cell = f"{column_letter(i)}{row_no}"
             cell_flags = flags
             if value is None:
-                shown = _text(text[r][i])
-                if (r, i) not in text_cells or not shown:
-                    acc.missing += 1
-                    continue
-                try:
-                    parsed = parse_value(shown)
-                except BadValueError as exc:
-                    raw = f"{sh.name}!{cell} {region} {day} = {shown}"
-                    acc.rejects.append(Reject(row_no, f"{sh.name}!{region}", str(exc), raw))
-                    continue
-                if parsed.missing or parsed.value is None:
-                    acc.missing += 1
+                shown = _text(text[r][i]) if (r, i) in text_cells else ""
+                raw = f"{sh.name}!{cell} {region} {day} = {shown}"
+                parsed = acc.text_cell(shown, row_no, f"{sh.name}!{region}", raw)
+                if parsed is None or parsed.value is None:
                     continue
                 value, shown_value = parsed.value, shown
                 cell_flags = ",".join(f for f in (flags, parsed.flags) if f)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from sources.units import BadValueError, ParsedValue, parse_value
+
 # A vintage is a release: a year, a month or a day, ISO-formatted so that string order
 # is time order ('2018' < '2025' < '2025-03-31').
 VINTAGE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -69,6 +71,23 @@ class Tally:
     missing: int = 0
     cells_in: int = 0
     notes: list[str] = field(default_factory=list)
+
+    def text_cell(self, shown: str, row: int, column: str | None, raw: str) -> ParsedValue | None:
+        """A workbook cell that holds text, not a number: a missing-value marker or an
+        empty cell is counted missing, anything unreadable is rejected with its reason;
+        None unless it holds a number."""
+        if not shown:
+            self.missing += 1
+            return None
+        try:
+            parsed = parse_value(shown)
+        except BadValueError as exc:
+            self.rejects.append(Reject(row, column, str(exc), raw))
+            return None
+        if parsed.missing or parsed.value is None:
+            self.missing += 1
+            return None
+        return parsed
 
 
 class Options(Protocol):
