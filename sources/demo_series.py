@@ -159,7 +159,9 @@ def generate(spec: Mapping[str, Any], anchors: Mapping[str, Anchors]) -> list[De
             if mode == "reuse_share":
                 fresh = generated.get((region, s["of"]))
                 if fresh is None:
-                    raise DemoSpecError(f"{code}: series {s['of']} must come first for {region}")
+                    raise DemoSpecError(
+                        f"{SPEC.name}: {code}: series {s['of']} must come before it for {region}"
+                    )
                 values = {y: fresh[y] * r / (100 - r) for y, r in values.items()}
             generated[(region, code)] = values
             origin = f"seed={spec['seed']};series={code};region={region};mode={mode}"

@@ -7,8 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from greenstat.settings import SHARED_DATA
@@ -71,3 +73,16 @@ def query(home: Path, sql: str, params: list[object] | None = None) -> list[tupl
 
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An empty in-memory warehouse with the reference tables loaded."""
+    from warehouse.ddl import ensure_schema
+    from warehouse.ref import load_reference
+
+    c = duckdb.connect()
+    ensure_schema(c)
+    load_reference(c)
+    yield c
+    c.close()

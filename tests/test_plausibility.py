@@ -4,7 +4,6 @@ where they hold an anomaly a generic rule can see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -13,8 +12,6 @@ import pytest
 from quality import plausibility as pl
 from quality.checks import Check, run_checks
 from sources.ingest import ingest_file
-from warehouse.ddl import ensure_schema
-from warehouse.ref import load_reference
 
 STOCK_FILE, ADDED_FILE, OFFSHORE_FILE = "a" * 64, "b" * 64, "c" * 64
 # region, indicator, period, value (kW), file: a clean, consistent little warehouse.
@@ -36,15 +33,6 @@ CLEAN: list[tuple[str, str, str, float, str]] = [
     ("CN-SC", "offshore_wind_capacity", "2020", 0.0, OFFSHORE_FILE),  # a zero is no anomaly
 ]
 STAGING_CHECKS = [c for c in pl.PLAUSIBILITY_CHECKS if c.table == "staging.observations"]
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
-    ensure_schema(c)
-    load_reference(c)
-    yield c
-    c.close()
 
 
 def _stage(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str, float, str]]) -> None:

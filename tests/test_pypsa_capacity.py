@@ -8,7 +8,6 @@ check that duplicated provinces are reported, never silently fixed.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -21,8 +20,6 @@ from sources.errors import SourceFormatError
 from sources.ingest import IngestOptions, detect_kind, ingest_file
 from sources.parsed import Parsed
 from tests.conftest import greenstat, query
-from warehouse.ddl import ensure_schema
-from warehouse.ref import load_reference
 
 CAPACITY_FILES = sorted(pypsa_capacity.TECHNOLOGIES)
 shared = pytest.mark.shared_data
@@ -31,15 +28,6 @@ shared = pytest.mark.shared_data
 @pytest.fixture(scope="module")
 def pypsa_dir(shared_data: Path) -> Path:
     return shared_data / "pypsa_china_pik"
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
-    ensure_schema(c)
-    load_reference(c)
-    yield c
-    c.close()
 
 
 def _parse(path: Path, **opts: str) -> Parsed:

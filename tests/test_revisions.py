@@ -67,6 +67,14 @@ def test_marts_as_of_a_date_use_the_vintage_then_known(two_releases: Path) -> No
     assert query(two_releases, sql) == [(pytest.approx(3.13259e12), "2025")]
 
 
+def test_marts_as_of_keep_the_co2_reconciliation(demo_home_built: Path) -> None:
+    """The in-memory copy holds every reference table the marts need (ref.ceads_sectors
+    included), so the reconciliation is rebuilt, not silently emptied."""
+    sql = "SELECT count(*) FROM marts.co2_reconciliation WHERE region_code = 'CN-BJ'"
+    with marts_as_of(demo_home_built / "warehouse.duckdb", "2026-12-31") as con:
+        assert con.execute(sql).fetchall() == query(demo_home_built, sql) != [(0,)]
+
+
 def test_progress_as_of_on_the_demo(demo_home_built: Path) -> None:
     now = greenstat("progress", "--format", "json", home=demo_home_built)
     past = greenstat("progress", "--format", "json", "--as-of", "2020-01-01", home=demo_home_built)

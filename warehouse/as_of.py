@@ -12,10 +12,10 @@ import duckdb
 
 from warehouse.ddl import ensure_schema
 from warehouse.marts import build_indicator_progress, build_indicator_values, staged_years
+from warehouse.tables import TABLES
 
-# What the marts are built from; everything else is rebuilt in memory.
-INPUT_TABLES = ("ref.regions", "ref.indicators", "ref.policy_targets", "raw.files",
-                "staging.observations")  # fmt: skip
+# What the marts are built from (every ref, raw and staging table); marts are rebuilt.
+INPUT_TABLES = tuple(t.qualified for t in TABLES if t.schema in ("ref", "raw", "staging"))
 
 
 def marts_as_of(warehouse_file: Path, as_of: str) -> duckdb.DuckDBPyConnection:

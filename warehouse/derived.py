@@ -71,7 +71,7 @@ def chain_to_base(
         out[y] = combine(used, anchor.value * factor)
     factor, used = 1.0, [anchor]
     y = base_year
-    while y in index and index[y].value > 0 and y - 1 >= 1900:
+    while y in index and index[y].value > 0:
         factor /= index[y].value / 100
         used.append(index[y])
         y -= 1

@@ -10,8 +10,13 @@ import pyarrow as pa
 
 from warehouse.derived import DerivedRow, Value, derive
 from warehouse.progress import Point, Target, evaluate
+from warehouse.tables import DATA_KINDS
 
-_KIND_RANK = "CASE {c}data_kind WHEN 'official' THEN 0 WHEN 'derived' THEN 1 ELSE 2 END"
+# official beats derived beats demo: the order of DATA_KINDS, in Python and in SQL.
+KIND_RANK = {kind: rank for rank, kind in enumerate(DATA_KINDS)}
+_KIND_RANK = (
+    "CASE {c}data_kind " + " ".join(f"WHEN '{k}' THEN {r}" for k, r in KIND_RANK.items()) + " END"
+)
 # Vintages and as-of dates compare as full dates: a year-only vintage or date means
 # 1 January, a month means its first day ('2025' is released by '2025-01-01').
 _AS_OF = (
@@ -48,9 +53,17 @@ FROM (
 # Sums over a source's sector rows (annual, or complete years of daily rows), from one
 # release per region and year: industrial CO2 from the CEADs sectors in B + C + D (工业),
 # and the Cui et al. total from its sectors. The release is chosen as BEST_SQL does.
-ROLLUPS: dict[str, tuple[str, str]] = {
-    "co2_emissions_industry": ("co2_emissions", "left(industry_code, 1) IN ('B', 'C', 'D')"),
-    "co2_emissions_power_industry_transport": ("co2_emissions_power_industry_transport", "TRUE"),
+ROLLUPS: dict[str, tuple[str, str, str]] = {  # target: (source, row filter, what is summed)
+    "co2_emissions_industry": (
+        "co2_emissions",
+        "left(industry_code, 1) IN ('B', 'C', 'D')",
+        "CEADs sectors in B + C + D (工业)",
+    ),
+    "co2_emissions_power_industry_transport": (
+        "co2_emissions_power_industry_transport",
+        "TRUE",
+        "its sectors",
+    ),
 }
 # Per sector, the sum over one release (annual rows, or the days of a year); `complete`
 # is false for a sector whose daily rows do not cover the whole year.
@@ -144,7 +157,6 @@ def build_co2_reconciliation(con: duckdb.DuckDBPyConnection, as_of: str | None =
 
 
 _DERIVED_SOURCE = "greenstat derived (vintage {vintage})"
-KIND_RANK = {"official": 0, "derived": 1, "demo": 2}
 
 
 def _panel(
@@ -160,16 +172,15 @@ def _panel(
         panel.setdefault((region, ind), {})[year] = Value(value, kind, (prov,), vintage)
     rolled: list[DerivedRow] = []
     units = dict(con.execute("SELECT indicator_code, unit FROM ref.indicators").fetchall())
-    for target, (source, where) in ROLLUPS.items():
+    for target, (source, where, what) in ROLLUPS.items():
         for region, year, value, rank, inputs, vintage in con.execute(
             ROLLUP_SQL.format(filter=where), {"source": source, "as_of": as_of}
         ).fetchall():
             series = panel.setdefault((region, target), {})
-            kind = "demo" if rank == 2 else "derived"
+            kind = "demo" if rank == KIND_RANK["demo"] else "derived"
             if year in series and KIND_RANK[series[year].data_kind] <= KIND_RANK[kind]:
                 continue  # a published total wins over the sum of its parts
             series[year] = Value(value, kind, tuple(inputs), vintage)
-            what = "CEADs sectors in B + C + D (工业)" if target != source else "its sectors"
             rolled.append(
                 DerivedRow(
                     region,
@@ -209,7 +220,8 @@ def build_indicator_values(
     Derived values are computed from every year's inputs (a chained volume index needs
     the years between), but only the given years are written."""
     ys, as_of = sorted(set(years)), full_date(as_of)
-    derived = [d for d in compute_indicator_values(con, as_of) if d.year in set(ys)]
+    wanted = set(ys)
+    derived = [d for d in compute_indicator_values(con, as_of) if d.year in wanted]
     rows = pa.table(
         {
             "region_code": [d.region_code for d in derived],

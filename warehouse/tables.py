@@ -123,6 +123,28 @@ DATA_KIND = _c(
     values=DATA_KINDS,
 )
 
+# The breakdown of a staged figure, NULL for a total: staging and revisions share it.
+BREAKDOWN = (
+    _c(
+        "industry_code",
+        "VARCHAR",
+        "GB/T 4754-2017 code; NULL for the whole economy",
+        "国民经济行业代码（GB/T 4754-2017）",
+    ),
+    _c(
+        "source_sector",
+        "VARCHAR",
+        "The source's own sector as it names it (e.g. a CEADs sector); NULL for totals",
+        "来源自身的部门分类（如 CEADs 部门）",
+    ),
+    _c(
+        "fuel",
+        "VARCHAR",
+        "Fuel or emission process the value is for (CEADs columns); NULL for all fuels",
+        "能源品种或排放过程",
+    ),
+)
+
 REGIONS = Table(
     "ref",
     "regions",
@@ -318,24 +340,7 @@ OBSERVATIONS = Table(
     (
         _c("source_id", "VARCHAR", "Source kind that produced the row", "来源类型", nullable=False),
         REGION_CODE,
-        _c(
-            "industry_code",
-            "VARCHAR",
-            "GB/T 4754-2017 code; NULL for the whole economy",
-            "国民经济行业代码（GB/T 4754-2017）",
-        ),
-        _c(
-            "source_sector",
-            "VARCHAR",
-            "The source's own sector as it names it (e.g. a CEADs sector); NULL for totals",
-            "来源自身的部门分类（如 CEADs 部门）",
-        ),
-        _c(
-            "fuel",
-            "VARCHAR",
-            "Fuel or emission process the value is for (CEADs columns); NULL for all fuels",
-            "能源品种或排放过程",
-        ),
+        *BREAKDOWN,
         INDICATOR_CODE,
         _c(
             "period",
@@ -430,9 +435,7 @@ REVISIONS = Table(
     (
         REGION_CODE,
         INDICATOR_CODE,
-        _c("industry_code", "VARCHAR", "GB/T 4754 code, NULL for the whole economy", "行业代码"),
-        _c("source_sector", "VARCHAR", "Source's own sector, NULL for totals", "来源部门"),
-        _c("fuel", "VARCHAR", "Fuel or process, NULL for all", "能源品种"),
+        *BREAKDOWN,
         _c("period", "VARCHAR", "Period", "时期", nullable=False),
         _c("year", "INTEGER", "Year of the period", "年份", nullable=False),
         _c("unit", "VARCHAR", "Canonical unit", "单位", nullable=False),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sources.demo_series import write_demo_file
+
 EXTRACTS_DIR = Path(__file__).resolve().parent
 
 
@@ -14,7 +16,5 @@ def extract_files() -> list[Path]:
 
 def embedded_files(generated_dir: Path) -> list[Path]:
     """The extracts, then the demo series written into ``generated_dir``."""
-    from sources.demo_series import write_demo_file
-
     files = extract_files()
     return [*files, write_demo_file(generated_dir, files)]
