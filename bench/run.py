@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.filings import bench_filings
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 REPEATS = int(os.environ.get("GREENSTAT_BENCH_REPEATS", "3"))
@@ -63,7 +65,7 @@ def bench_demo() -> dict[str, object]:
 
 def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    results = [bench_demo()]
+    results = [bench_demo(), bench_filings(REPEATS)]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     meta = {
         "python": platform.python_version(),
@@ -73,13 +75,15 @@ def main() -> int:
     }
     (RESULTS / f"{stamp}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     shutil.copyfile(RESULTS / f"{stamp}.json", RESULTS / "latest.json")
-    print("| benchmark | seconds | plain baseline | ratio | Dagster share | budget |")
+    print("| benchmark | seconds | plain baseline | ratio | budget | within |")
     print("|---|---|---|---|---|---|")
     for r in results:
+        budget = (
+            f"< {r['budget_seconds']} s" if "budget_seconds" in r else f"<= {r['budget_ratio']}x"
+        )
         print(
             f"| {r['name']} | {r['seconds_min']} | {r['plain_seconds_min']} | "
-            f"{r['ratio_to_plain']} | {r['dagster_overhead_share']:.0%} | "
-            f"< {r['budget_seconds']} s: {'yes' if r['within_budget'] else 'NO'} |"
+            f"{r['ratio_to_plain']} | {budget} | {'yes' if r['within_budget'] else 'NO'} |"
         )
     return 0
 

@@ -19,6 +19,7 @@ from quality.checks import (
     structural_checks,
 )
 from quality.plausibility import PLAUSIBILITY_CHECKS
+from quality.reconcile import designation_counts_vs_stated
 from reports.site import build_site
 from sources.archive import archive_file
 from sources.errors import SourceFormatError
@@ -31,10 +32,11 @@ from sources.ingest import (
     validate_file,
 )
 from warehouse.build import PROGRESS_GATE, STAGING_GATE, gate_staging, lake_follows, mart_gate
+from warehouse.enterprises import build_enterprises, build_green_manufacturing
 from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
 from warehouse.store import first_row
-from warehouse.tables import INDICATOR_VALUES, TABLES
+from warehouse.tables import ENTERPRISES, GREEN_MANUFACTURING, INDICATOR_VALUES, TABLES
 
 
 class RawFilesConfig(dg.Config):
@@ -111,7 +113,8 @@ def _reject_inbox_file(path: Path, reason: str) -> None:
     group_name="staging",
     kinds={"duckdb"},
     deps=[raw_files],
-    description="Parse every archived file not staged yet into staging.observations",
+    description="Stage every archived file not staged yet: observations into "
+    "staging.observations, designation lists and enterprise filings into their own tables",
 )
 def staging_observations(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -150,9 +153,71 @@ def staging_observations(
 
 
 @dg.asset(
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[staging_observations],
+    description="staging.enterprises: one row per enterprise or park seen in filings and "
+    "designation lists",
+)
+def enterprises(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.warehouse().write() as con:
+        n = build_enterprises(con)
+        try:
+            gate(con, structural_checks(ENTERPRISES))
+        except BlockingCheckError as exc:
+            raise dg.Failure(str(exc)) from exc
+    return dg.MaterializeResult(metadata={"dagster/row_count": dg.MetadataValue.int(n)})
+
+
+@dg.asset(
+    group_name="marts",
+    kinds={"duckdb"},
+    deps=[enterprises],
+    description="New and cumulative green manufacturing designations by region and year",
+)
+def green_manufacturing(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.warehouse().write() as con:
+        n = build_green_manufacturing(con)
+        try:
+            gate(con, structural_checks(GREEN_MANUFACTURING))
+        except BlockingCheckError as exc:
+            raise dg.Failure(str(exc)) from exc
+        totals = con.execute(
+            "SELECT designation, max(cumulative_count) FROM marts.green_manufacturing "
+            "WHERE region_code = 'CN' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(n),
+            "national_totals": dg.MetadataValue.json({d: int(c) for d, c in totals}),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=green_manufacturing,
+    blocking=False,
+    description="MIIT list counts against the counts the documents state (e.g. 2,121 green "
+    "factories by 2020); differences are reported with both numbers, never fixed",
+)
+def green_manufacturing_vs_stated(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    with warehouse.warehouse().write() as con:
+        found = designation_counts_vs_stated(con, run_id=context.run.run_id)
+    differ = [c.line() for c in found if not c.passed]
+    return dg.AssetCheckResult(
+        passed=not differ,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(differ) or f"{len(found)} stated counts agree with the lists",
+        metadata={"compared": dg.MetadataValue.md("\n".join(f"- {c.line()}" for c in found))},
+    )
+
+
+@dg.asset(
     group_name="marts",
     kinds={"duckdb", "parquet"},
-    deps=[staging_observations],
+    deps=[staging_observations, green_manufacturing],
     partitions_def=yearly,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description="Newest official value per region, indicator and year",
@@ -297,6 +362,8 @@ ALL_ASSETS = [
     ref_tables,
     raw_files,
     staging_observations,
+    enterprises,
+    green_manufacturing,
     indicator_values,
     indicator_progress,
     quality_audit,
@@ -330,6 +397,7 @@ indicator_progress_structure = gate_check(
 )
 
 ALL_CHECKS = [
+    green_manufacturing_vs_stated,
     staging_observations_structure,
     staging_observations_conflicts,
     staging_observations_plausibility,

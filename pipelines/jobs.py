@@ -8,6 +8,8 @@ import dagster as dg
 
 from greenstat.settings import home
 from pipelines.assets import (
+    enterprises,
+    green_manufacturing,
     inbox_files,
     indicator_progress,
     indicator_values,
@@ -27,12 +29,18 @@ SETTLE_SECONDS = 2.0
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=[ref_tables, raw_files, staging_observations],
+    selection=[ref_tables, raw_files, staging_observations, enterprises],
     description="Load ref, archive and stage files (the inbox sensor runs it per new file)",
 )
 annual_job = dg.define_asset_job(
     "annual_job",
-    selection=[indicator_values, indicator_progress, quality_audit, report_site],
+    selection=[
+        green_manufacturing,
+        indicator_values,
+        indicator_progress,
+        quality_audit,
+        report_site,
+    ],
     description="Rebuild yearly marts, audit and the site for a year or a range of years",
 )
 

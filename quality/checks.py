@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from warehouse.store import first_row
-from warehouse.tables import Table
+from warehouse.tables import STAGED_TABLES, Table
 
 
 @dataclass(frozen=True)
@@ -94,14 +94,15 @@ def structural_checks(t: Table, partition_filter: str | None = None) -> list[Che
 
 # Every cell of every file is accounted for: rows in = staged + quarantined + missing.
 # NULL counts (a file registered but never staged) fail too.
+STAGED_ROWS = " UNION ALL ".join(f"SELECT archive_sha256 FROM {t.qualified}" for t in STAGED_TABLES)
 ACCOUNTING = Check(
     "raw.files.cells_accounted_for",
     "raw.files",
     "blocking",
-    """SELECT f.original_name, f.sha256, f.cells_in, f.rows_loaded, f.rows_quarantined,
+    f"""SELECT f.original_name, f.sha256, f.cells_in, f.rows_loaded, f.rows_quarantined,
               f.cells_missing, coalesce(o.n, 0) AS staged_now, coalesce(q.n, 0) AS quarantined_now
        FROM raw.files f
-       LEFT JOIN (SELECT archive_sha256, count(*) n FROM staging.observations GROUP BY 1) o
+       LEFT JOIN (SELECT archive_sha256, count(*) n FROM ({STAGED_ROWS}) GROUP BY 1) o
               ON o.archive_sha256 = f.sha256
        LEFT JOIN (SELECT archive_sha256, sum(cells) n FROM quality.quarantine GROUP BY 1) q
               ON q.archive_sha256 = f.sha256
@@ -138,24 +139,31 @@ CONFLICTS = Check(
 )
 
 # Every mart row points at a staged row that still exists.
+# What a derived value may be computed from: a staged observation (its cell), or a whole
+# archived file whose entity rows are staged (counts of list entries, sums of filings).
+TRACEABLE_INPUTS = "SELECT provenance AS input FROM staging.observations" + "".join(
+    f" UNION ALL SELECT DISTINCT 'sha256:' || archive_sha256 FROM {t.qualified}"
+    for t in STAGED_TABLES
+    if t.qualified != "staging.observations"
+)
 MART_PROVENANCE = Check(
     "marts.indicator_values.provenance_staged",
     "marts.indicator_values",
     "blocking",
-    """WITH d AS (SELECT region_code, indicator_code, year, unnest(inputs) AS input
+    f"""WITH d AS (SELECT region_code, indicator_code, year, unnest(inputs) AS input
                 FROM marts.indicator_values WHERE provenance LIKE 'derived:%')
        SELECT v.region_code, v.indicator_code, v.year, v.provenance AS missing
        FROM marts.indicator_values v ANTI JOIN staging.observations o USING (provenance)
        WHERE v.provenance NOT LIKE 'derived:%'
        UNION ALL
        SELECT d.region_code, d.indicator_code, d.year, d.input
-       FROM d ANTI JOIN staging.observations o ON o.provenance = d.input
+       FROM d ANTI JOIN ({TRACEABLE_INPUTS}) o ON o.input = d.input
        UNION ALL
        SELECT region_code, indicator_code, year, 'derived without inputs or method'
        FROM marts.indicator_values
        WHERE provenance LIKE 'derived:%' AND (coalesce(len(inputs), 0) = 0 OR method IS NULL)""",
-    description="every mart value traces to staged observations: its own, or every input "
-    "of a derived value",
+    description="every mart value traces to staged rows: its own, or every input of a "
+    "derived value (a staged cell, or a file whose records are staged)",
 )
 
 ORPHANS = Check(

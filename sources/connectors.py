@@ -12,6 +12,8 @@ from sources import (
     ceads,
     cec_briefing,
     cui_daily,
+    enterprise_filing,
+    miit_lists,
     nbs_export,
     owid,
     pypsa_capacity,
@@ -20,6 +22,7 @@ from sources import (
 from sources.catalogue import default_catalogue
 from sources.extract import read_extract, sniff_extract
 from sources.parsed import Candidate, Connector, Options, Parsed, Reject
+from sources.records import RecordSource
 from sources.units import BadValueError, parse_value
 from warehouse.tables import DATA_KINDS
 
@@ -161,3 +164,11 @@ def connector(kind: str) -> Connector:
         if c.kind == kind:
             return c
     raise KeyError(kind)
+
+
+# Staged whole into tables of their own (sources.records), each recognised by its header.
+RECORD_SOURCES: tuple[RecordSource, ...] = (enterprise_filing.SOURCE, miit_lists.SOURCE)
+
+
+def record_source(kind: str) -> RecordSource | None:
+    return next((s for s in RECORD_SOURCES if s.kind == kind), None)

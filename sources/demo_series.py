@@ -19,8 +19,11 @@ from typing import Any
 
 import yaml
 
+from sources import miit_lists
 from sources.extract import EXTRACT_COLUMNS, write_extract
+from sources.regions import default_resolver
 from sources.units import parse_unit, parse_value
+from warehouse.enterprises import DESIGNATION_INDICATORS
 
 SPEC = Path(__file__).resolve().parent / "ref" / "demo_series.yaml"
 FILE_NAME = "greenstat_demo_series.csv"
@@ -66,8 +69,13 @@ def read_anchors(
     CO2 sector rows of B + C + D per region and year (the derivation the mart makes)."""
     official: dict[tuple[str, str], dict[int, tuple[str, float]]] = {}
     industry: dict[tuple[str, str], dict[int, float]] = {}
+    listed: dict[tuple[str, str], dict[int, float]] = {}
     for path in extract_files:
         with open(path, encoding="utf-8-sig", newline="") as fh:
+            if miit_lists.sniff(path, fh.read(8192).encode("utf-8")):
+                _add_list_counts(path, listed)
+                continue
+            fh.seek(0)
             reader = csv.DictReader(fh)
             if tuple(reader.fieldnames or ())[: len(EXTRACT_COLUMNS)] != EXTRACT_COLUMNS:
                 continue
@@ -96,7 +104,27 @@ def read_anchors(
     return {
         "official": {k: {y: v for y, (_, v) in ys.items()} for k, ys in official.items()},
         "ceads_industry": industry,
+        "miit_lists": listed,
     }
+
+
+def _add_list_counts(path: Path, counts: dict[tuple[str, str], dict[int, float]]) -> None:
+    """Cumulative national-list counts by region (cities also in their province, all in
+    CN) and year, as marts.green_manufacturing counts them."""
+    resolver = default_resolver()
+    rows, _ = miit_lists.conform(miit_lists.read_entries(path)[1])
+    new: dict[tuple[str, str], dict[int, int]] = {}
+    for r in rows:
+        indicator = DESIGNATION_INDICATORS[str(r["designation"])]
+        region = str(r["region_code"])
+        for counted_in in {region, resolver.provincial_code(region), "CN"}:
+            per_year = new.setdefault((counted_in, indicator), {})
+            per_year[int(str(r["year"]))] = per_year.get(int(str(r["year"])), 0) + 1
+    for key, per_year in new.items():
+        total = 0
+        for year in range(min(per_year), max(per_year) + 1):
+            total += per_year.get(year, 0)
+            counts.setdefault(key, {})[year] = float(total)
 
 
 def _interpolate(
@@ -155,7 +183,14 @@ def generate(spec: Mapping[str, Any], anchors: Mapping[str, Anchors]) -> list[De
                 for y, v in (anchors.get(kind, {}).get((region, code), {}) if kind else {}).items()
                 if first <= y <= last
             }
-            values = _series(mode, p, years, pinned, noise, rng, parse_unit(unit).canonical)
+            span, params, continues = years, p, ""
+            if s.get("after_anchors") and pinned:  # real values cover the years up to then
+                span = range(max(pinned), last + 1)
+                params, pinned = {**p, "start": pinned[max(pinned)]}, {}
+                continues = f";continues={kind}:{span[0]}"
+            values = _series(mode, params, span, pinned, noise, rng, parse_unit(unit).canonical)
+            if span is not years:
+                values.pop(span[0])  # the anchor year itself is the real value
             if mode == "reuse_share":
                 fresh = generated.get((region, s["of"]))
                 if fresh is None:
@@ -167,6 +202,7 @@ def generate(spec: Mapping[str, Any], anchors: Mapping[str, Anchors]) -> list[De
             origin = f"seed={spec['seed']};series={code};region={region};mode={mode}"
             if pinned:
                 origin += f";anchored_to={kind}:{','.join(str(y) for y in sorted(pinned))}"
+            origin += continues
             rows += [DemoRow(region, code, y, v, unit, origin) for y, v in values.items()]
     return rows
 

@@ -22,9 +22,17 @@ import pyarrow as pa
 
 from sources.archive import ArchivedFile, archive_file
 from sources.catalogue import Catalogue, default_catalogue
-from sources.connectors import CONNECTORS, KIND_EXTRACT, KIND_NBS, connector
+from sources.connectors import (
+    CONNECTORS,
+    KIND_EXTRACT,
+    KIND_NBS,
+    RECORD_SOURCES,
+    connector,
+    record_source,
+)
 from sources.errors import SourceFormatError
 from sources.parsed import VINTAGE, Candidate
+from sources.records import RecordSource
 from sources.regions import RegionResolver, default_resolver
 from sources.units import UnknownUnitError, parse_unit
 from warehouse.store import first_row
@@ -82,6 +90,9 @@ def detect_kind(path: Path) -> str:
         raise SourceFormatError(f"{path}: cannot be opened ({exc.strerror})") from exc
     if not head.strip():
         raise SourceFormatError(f"{path.name}: empty file")
+    for source in RECORD_SOURCES:  # headers of their own, checked before the looser sniffs
+        if source.sniff(path, head):
+            return source.kind
     for c in CONNECTORS:
         if c.sniff(path, head):
             return c.kind
@@ -89,7 +100,7 @@ def detect_kind(path: Path) -> str:
         raise SourceFormatError(f"{path.name}: not text (binary content of an unknown format)")
     raise SourceFormatError(
         f"{path.name}: not a recognised format (expected one of: "
-        f"{', '.join(c.kind for c in CONNECTORS)})"
+        f"{', '.join([*(s.kind for s in RECORD_SOURCES), *(c.kind for c in CONNECTORS)])})"
     )
 
 
@@ -97,7 +108,11 @@ def validate_file(path: Path, options: IngestOptions | None = None) -> str:
     """Detect the kind and parse the file once, so a file that cannot be staged (say, an
     export naming no indicator, given no --indicator) is refused before it is archived."""
     kind = detect_kind(path)
-    connector(kind).parse(path, options or IngestOptions())
+    source = record_source(kind)
+    if source is not None:
+        source.check(path)
+    else:
+        connector(kind).parse(path, options or IngestOptions())
     return kind
 
 
@@ -217,9 +232,12 @@ def stage_archived(
     ``FileResult.years`` holds every year the file touched before or after, so the
     caller can rebuild exactly the mart partitions that may have changed."""
     options = options or IngestOptions()
+    kind = detect_kind(archived.archive_path)
+    source = record_source(kind)
+    if source is not None:
+        return _stage_records(con, archived, options, source)
     resolver = resolver or default_resolver()
     catalogue = catalogue or default_catalogue()
-    kind = detect_kind(archived.archive_path)
     parsed = connector(kind).parse(archived.archive_path, options)
     staged = _Staged([], [], parsed.cells_missing, parsed.cells_in, parsed.meta, parsed.vintage)
     for r in parsed.rejects:
@@ -313,6 +331,60 @@ def stage_archived(
         vintage=staged.vintage,
         already_archived=archived.already_archived,
         years={int(str(o["year"])) for o in staged.observations} | {y for (y,) in before},
+    )
+
+
+def _stage_records(
+    con: duckdb.DuckDBPyConnection,
+    archived: ArchivedFile,
+    options: IngestOptions,
+    source: RecordSource,
+) -> FileResult:
+    """Stage a record file (filings, designation lists) into its own table."""
+    before = con.execute(
+        f"SELECT DISTINCT year FROM {source.table} WHERE archive_sha256 = ?", [archived.sha256]
+    ).fetchall()
+    received = first_row(
+        con, "SELECT ingested_at FROM raw.files WHERE sha256 = ?", [archived.sha256]
+    )
+    con.execute("DELETE FROM raw.files WHERE sha256 = ?", [archived.sha256])
+    staged = source.stage(con, archived)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    meta = staged.meta
+    _insert_file_row(
+        con,
+        {
+            "sha256": archived.sha256,
+            "original_name": archived.original_name,
+            "archive_path": str(archived.archive_path),
+            "size_bytes": archived.size_bytes,
+            "kind": source.kind,
+            "encoding": meta.get("encoding"),
+            "layout": meta.get("layout"),
+            "notes": meta.get("notes") or [],
+            "source_line": meta.get("source_line"),
+            "vintage": meta.get("vintage"),
+            "vintage_basis": meta.get("vintage_basis"),
+            "options": options.to_json(),
+            "cells_in": staged.rows_in,
+            "rows_loaded": staged.staged,
+            "rows_quarantined": staged.quarantined,
+            "cells_missing": 0,
+            "ingested_at": received[0] if received and received[0] else now,
+            "staged_at": now,
+        },
+    )
+    return FileResult(
+        path=Path(archived.original_name),
+        sha256=archived.sha256,
+        kind=source.kind,
+        rows_loaded=staged.staged,
+        rows_quarantined=staged.quarantined,
+        cells_missing=0,
+        cells_in=staged.rows_in,
+        vintage=str(meta["vintage"]) if meta.get("vintage") else None,
+        already_archived=archived.already_archived,
+        years=staged.years | {int(y) for (y,) in before},
     )
 
 

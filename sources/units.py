@@ -43,6 +43,7 @@ class ParsedValue:
 _BASE_UNITS: dict[str, tuple[str, float]] = {
     # money
     "元": ("yuan", 1.0),
+    "yuan": ("yuan", 1.0),
     "千元": ("yuan", 1e3),
     "万元": ("yuan", 1e4),
     "百万元": ("yuan", 1e6),
@@ -79,6 +80,7 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "gw": ("kW", 1e6),
     # mass
     "吨": ("t", 1.0),
+    "t": ("t", 1.0),
     "万吨": ("t", 1e4),
     "亿吨": ("t", 1e8),
     "吨二氧化碳": ("t CO2", 1.0),
@@ -91,6 +93,11 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "万立方米": ("m3", 1e4),
     "亿立方米": ("m3", 1e8),
     "m3": ("m3", 1.0),
+    # heat
+    "吉焦": ("GJ", 1.0),
+    "百万千焦": ("GJ", 1.0),
+    "gj": ("GJ", 1.0),
+    "万吉焦": ("GJ", 1e4),
     # indices and intensities published as such
     # Two bases, two units: a chained index (previous year = 100) and a fixed-base one
     # are different quantities, and mixing them would compound levels as growth rates.

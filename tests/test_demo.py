@@ -76,9 +76,18 @@ def test_lake_matches_the_mart(demo_home_built: Path) -> None:
 
 def test_checks_recorded_and_passing(demo_home_built: Path) -> None:
     rows = query(
-        demo_home_built, "SELECT count(*), count(*) FILTER (NOT passed) FROM quality.check_results"
+        demo_home_built,
+        "SELECT count(*), count(*) FILTER (NOT passed AND severity = 'blocking') "
+        "FROM quality.check_results",
     )
     assert rows[0][0] > 10 and rows[0][1] == 0
+    # The one warning the embedded data raises is real: the lists hold one park more
+    # than the plan's stated 171 (see test_enterprises for the reconciliation itself).
+    failed = query(
+        demo_home_built,
+        "SELECT DISTINCT check_name, partition FROM quality.check_results WHERE NOT passed",
+    )
+    assert failed == [("reconcile.miit_lists_vs_stated.green_parks_national", "CN 2020")]
 
 
 def test_site_is_offline_and_labels_data_kinds(demo_home_built: Path) -> None:
@@ -294,4 +303,8 @@ def test_embedded_files_load_without_quarantine(demo_home_built: Path) -> None:
     )
     names = [r[0] for r in rows]
     assert "greenstat_demo_series.csv" in names and "ceads_co2.csv" in names
-    assert all(q == 0 and balanced for _, q, balanced in rows), rows
+    assert "greenstat_demo_filings.csv" in names
+    # The MIIT extract is faithful to the lists, faulty rows included: those 24 rows are
+    # quarantined exactly as from the original files (tests/test_enterprises.py).
+    clean = [r for r in rows if r[0] != "miit_green_lists.csv"]
+    assert all(q == 0 and balanced for _, q, balanced in clean), rows

@@ -11,11 +11,17 @@ from pathlib import Path
 import duckdb
 
 from warehouse.ddl import ensure_schema
-from warehouse.marts import build_indicator_progress, build_indicator_values, staged_years
+from warehouse.enterprises import build_green_manufacturing
+from warehouse.marts import (
+    build_indicator_progress,
+    build_indicator_values,
+    full_date,
+    staged_years,
+)
 from warehouse.tables import TABLES
 
 # What the marts are built from (every ref, raw and staging table); marts are rebuilt.
-INPUT_TABLES = tuple(t.qualified for t in TABLES if t.schema in ("ref", "raw", "staging"))
+INPUT_TABLES = tuple(t for t in TABLES if t.schema in ("ref", "raw", "staging"))
 
 
 def marts_as_of(warehouse_file: Path, as_of: str) -> duckdb.DuckDBPyConnection:
@@ -25,8 +31,10 @@ def marts_as_of(warehouse_file: Path, as_of: str) -> duckdb.DuckDBPyConnection:
     ensure_schema(con)
     con.execute(f"ATTACH '{warehouse_file}' AS published (READ_ONLY)")
     for t in INPUT_TABLES:
-        con.execute(f"INSERT INTO {t} BY NAME SELECT * FROM published.{t}")
+        cols = ", ".join(f'"{c}"' for c in t.stored_column_names)
+        con.execute(f"INSERT INTO {t.qualified} BY NAME SELECT {cols} FROM published.{t.qualified}")
     con.execute("DETACH published")
+    build_green_manufacturing(con, full_date(as_of))  # designations published by then
     build_indicator_values(con, staged_years(con), as_of)
     build_indicator_progress(con)
     return con

@@ -17,13 +17,31 @@ from quality.checks import (
     gate,
     structural_checks,
 )
+from warehouse.enterprises import build_enterprises, build_green_manufacturing
 from warehouse.lake import export_years
 from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
 from warehouse.store import Warehouse, first_row
-from warehouse.tables import INDICATOR_PROGRESS, INDICATOR_VALUES, OBSERVATIONS, REVISIONS
+from warehouse.tables import (
+    ENTERPRISE_DESIGNATIONS,
+    ENTERPRISE_FILINGS,
+    ENTERPRISES,
+    GREEN_MANUFACTURING,
+    INDICATOR_PROGRESS,
+    INDICATOR_VALUES,
+    OBSERVATIONS,
+    REVISIONS,
+)
 
-STAGING_GATE = [ACCOUNTING, STAGING_UNIQUE, ORPHANS, *structural_checks(OBSERVATIONS)]
+STAGING_GATE = [
+    ACCOUNTING,
+    STAGING_UNIQUE,
+    ORPHANS,
+    *structural_checks(OBSERVATIONS),
+    *structural_checks(ENTERPRISE_DESIGNATIONS),
+    *structural_checks(ENTERPRISE_FILINGS),
+]
+ENTERPRISE_GATE = [*structural_checks(ENTERPRISES), *structural_checks(GREEN_MANUFACTURING)]
 
 
 def mart_gate(years: Iterable[int] | None = None) -> list:
@@ -48,15 +66,23 @@ def refresh_years(
     """Rebuild the yearly marts and progress for ``years``, gate them, and have the lake
     follow once the warehouse is published."""
     ys = sorted(set(years))
+    build_enterprises(con)
+    build_green_manufacturing(con)
     counts = build_indicator_values(con, ys)
     build_revisions(con, ys)
     build_indicator_progress(con)
-    gate(con, [*mart_gate(ys), *PROGRESS_GATE])
+    gate(con, [*ENTERPRISE_GATE, *mart_gate(ys), *PROGRESS_GATE])
     lake_follows(wh, ys)
     return counts
 
 
-LAKE_TABLES = (OBSERVATIONS, INDICATOR_VALUES, REVISIONS)
+LAKE_TABLES = (
+    OBSERVATIONS,
+    ENTERPRISE_DESIGNATIONS,
+    ENTERPRISE_FILINGS,
+    INDICATOR_VALUES,
+    REVISIONS,
+)
 PROGRESS_GATE = [PROGRESS_COMPLETE, *structural_checks(INDICATOR_PROGRESS)]
 
 

@@ -17,8 +17,13 @@ def _quote(text: str) -> str:
 
 
 def create_table_sql(t: Table) -> str:
-    cols = [f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}' for c in t.columns]
-    if t.primary_key:
+    cols = [
+        f'"{c.name}" {c.type} GENERATED ALWAYS AS ({c.generated}) VIRTUAL'
+        if c.generated
+        else f'"{c.name}" {c.type}{"" if c.nullable else " NOT NULL"}'
+        for c in t.columns
+    ]
+    if t.primary_key and t.key_in_ddl:
         cols.append(f"PRIMARY KEY ({', '.join(t.primary_key)})")
     body = ",\n  ".join(cols)
     return f"CREATE TABLE IF NOT EXISTS {t.qualified} (\n  {body}\n)"

@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.derived import DerivedRow, Value, derive
+from warehouse.enterprises import enterprise_indicator_sql
 from warehouse.progress import Point, Target, evaluate
 from warehouse.tables import DATA_KINDS
 
@@ -162,8 +163,9 @@ _DERIVED_SOURCE = "greenstat derived (vintage {vintage})"
 def _panel(
     con: duckdb.DuckDBPyConnection, as_of: str | None
 ) -> tuple[dict[tuple[str, str], dict[int, Value]], list[DerivedRow]]:
-    """Best published values of every year, plus the sector roll-ups where no total of
-    the same or a better kind is published; the roll-ups are returned as rows too."""
+    """Best published values of every year, plus the sector roll-ups and the enterprise
+    counts and sums (warehouse.enterprises) where no value of the same or a better kind
+    is published; those computed values are returned as rows too."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE _best AS {BEST_SQL}", {"as_of": as_of})
     panel: dict[tuple[str, str], dict[int, Value]] = {}
     for region, ind, year, value, kind, prov, vintage in con.execute(
@@ -194,6 +196,18 @@ def _panel(
                     vintage,
                 )
             )
+    for region, ind, year, value, kind, inputs, vintage, method in con.execute(
+        enterprise_indicator_sql(), {"as_of": as_of}
+    ).fetchall():
+        series = panel.setdefault((region, ind), {})
+        if year in series and KIND_RANK[series[year].data_kind] <= KIND_RANK[kind]:
+            continue  # a published count (a plan's stated baseline) wins over the lists
+        series[year] = Value(value, kind, tuple(inputs), vintage)
+        rolled.append(
+            DerivedRow(
+                region, ind, year, value, units.get(ind, ""), kind, method, tuple(inputs), vintage
+            )
+        )
     return panel, rolled
 
 

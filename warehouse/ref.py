@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from sources.admin_divisions import admin_divisions
 from sources.catalogue import load_indicators
+from sources.industries import load_industries
 from sources.regions import load_regions
 from sources.targets import load_targets
 from warehouse.tables import POLICY_TARGETS
@@ -87,7 +90,16 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ref_sectors = pa.Table.from_pylist(sectors)  # noqa: F841
     con.execute("DELETE FROM ref.ceads_sectors")
     con.execute("INSERT INTO ref.ceads_sectors BY NAME SELECT * FROM ref_sectors")
+    industries = pa.Table.from_pylist([dataclasses.asdict(i) for i in load_industries()])
+    divisions = pa.Table.from_pylist([dataclasses.asdict(d) for d in admin_divisions()])
+    for table, rows in (("ref.industries", industries), ("ref.admin_divisions", divisions)):
+        con.register("_ref_rows", rows)
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _ref_rows")
+        con.unregister("_ref_rows")
     return {
+        "ref.industries": industries.num_rows,
+        "ref.admin_divisions": divisions.num_rows,
         "ref.ceads_sectors": len(sectors),
         "ref.regions": len(regions),
         "ref.indicators": len(indicators),

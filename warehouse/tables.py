@@ -49,6 +49,7 @@ CANONICAL_UNITS = (
     "index (2020 = 100)",
     "g CO2/km",
     "kg CO2/int$",
+    "GJ",
 )
 
 
@@ -61,6 +62,9 @@ class Column:
     unit: str | None = None
     nullable: bool = True
     values: tuple[str, ...] | None = None  # closed set of allowed values
+    # SQL computing the column from the others (a VIRTUAL generated column: never stored,
+    # never inserted), for values as long as they are predictable.
+    generated: str | None = None
 
     @property
     def comment(self) -> str:
@@ -76,6 +80,9 @@ class Table:
     zh: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
+    # Declare the key in the DDL (an index DuckDB maintains on every insert). Tables loaded
+    # by the million leave it out: their key is held by the blocking uniqueness check.
+    key_in_ddl: bool = True
     # Tables exported to the Parquet lake are partitioned by this column (year).
     lake_partition: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -97,6 +104,11 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def stored_column_names(self) -> list[str]:
+        """The columns an INSERT gives (generated ones are computed)."""
+        return [c.name for c in self.columns if c.generated is None]
 
 
 def _c(name: str, type_: str, en: str, zh: str, **kw: object) -> Column:
@@ -276,6 +288,85 @@ CEADS_SECTORS = Table(
     primary_key=("sector_no",),
 )
 
+INDUSTRIES = Table(
+    "ref",
+    "industries",
+    "GB/T 4754-2017 industrial classification of national economic activities: the 20 "
+    "sections and 97 divisions",
+    "国民经济行业分类（GB/T 4754-2017）门类与大类",
+    (
+        _c(
+            "industry_code",
+            "VARCHAR",
+            "Section letter (C) or section letter and division digits (C30)",
+            "行业代码",
+            nullable=False,
+        ),
+        _c(
+            "level",
+            "VARCHAR",
+            "section (门类) or division (大类)",
+            "层级",
+            nullable=False,
+            values=("section", "division"),
+        ),
+        _c("section", "VARCHAR", "Section letter", "门类", nullable=False),
+        _c("name_zh", "VARCHAR", "Chinese name as in the standard", "中文名称", nullable=False),
+        _c("name_en", "VARCHAR", "English name", "英文名称", nullable=False),
+        _c(
+            "is_industry",
+            "BOOLEAN",
+            "Part of 工业 (B mining + C manufacturing + D utilities)",
+            "是否属于工业",
+            nullable=False,
+        ),
+    ),
+    primary_key=("industry_code",),
+)
+
+ADMIN_DIVISIONS = Table(
+    "ref",
+    "admin_divisions",
+    "GB/T 2260 administrative division codes down to county level, with the years each "
+    "code was in use (from python-stdnum's copy of the published code lists)",
+    "行政区划代码（GB/T 2260，含县级及启用年份）",
+    (
+        _c("gb2260", "VARCHAR", "Six-digit code", "行政区划代码", nullable=False),
+        _c("name_zh", "VARCHAR", "Name in that period", "名称", nullable=False),
+        _c(
+            "level",
+            "VARCHAR",
+            "province, prefecture or county",
+            "层级",
+            nullable=False,
+            values=("province", "prefecture", "county"),
+        ),
+        _c(
+            "region_code",
+            "VARCHAR",
+            "Region in ref.regions it lies in: a separately-planned city or the XPCC where it "
+            "is one, else its provincial-level division",
+            "所属地区代码（ISO 3166-2）",
+            nullable=False,
+        ),
+        _c(
+            "province_code",
+            "VARCHAR",
+            "Provincial-level region it lies in",
+            "所属省级地区代码",
+            nullable=False,
+        ),
+        _c(
+            "valid_from",
+            "INTEGER",
+            "First year in use; NULL if in use since the first list",
+            "启用年份",
+        ),
+        _c("valid_to", "INTEGER", "Last year in use; NULL if still in use", "停用年份"),
+    ),
+    # One row per code, name and period of use; no PRIMARY KEY: open periods are NULL.
+)
+
 SOURCE_FILES = Table(
     "raw",
     "files",
@@ -387,6 +478,264 @@ OBSERVATIONS = Table(
         _c("citation", "VARCHAR", "Who published the figure, and where", "引用"),
     ),
     lake_partition="year",
+)
+
+# Where a staged row came from: the archived file and its row, as in staging.observations.
+ROW_ORIGIN = (
+    DATA_KIND,
+    _c(
+        "provenance",
+        "VARCHAR",
+        "sha256:<archive file>#row=<row>: the exact row (computed from the two columns "
+        "below, not stored)",
+        "出处（归档文件与行号）",
+        generated="'sha256:' || archive_sha256 || '#row=' || source_row",
+    ),
+    _c(
+        "archive_sha256",
+        "VARCHAR",
+        "SHA-256 of the archived file",
+        "归档文件 SHA-256",
+        nullable=False,
+    ),
+    _c(
+        "source_row",
+        "INTEGER",
+        "Row number in the file (1-based, the header is row 1)",
+        "原文件行号",
+        nullable=False,
+    ),
+)
+PROVINCE_CODE = _c(
+    "province_code",
+    "VARCHAR",
+    "Provincial-level region whose totals include the row (a separately-planned city "
+    "counts in its province)",
+    "计入的省级地区代码",
+    nullable=False,
+)
+DESIGNATIONS = ("factory", "park", "supply_chain", "product")
+ENV_GRADES = ("A", "B", "B-", "C", "D")
+
+ENTERPRISE_DESIGNATIONS = Table(
+    "staging",
+    "enterprise_designations",
+    "Green manufacturing designations (MIIT lists): one row per listed factory, park, "
+    "supply-chain enterprise or design product, with its batch and notice",
+    "绿色制造名单（绿色工厂、绿色工业园区、绿色供应链管理企业、绿色设计产品）",
+    (
+        _c(
+            "designation",
+            "VARCHAR",
+            "factory, park, supply_chain or product",
+            "类别",
+            nullable=False,
+            values=DESIGNATIONS,
+        ),
+        _c(
+            "level",
+            "VARCHAR",
+            "national (MIIT), provincial or municipal list",
+            "级别",
+            nullable=False,
+            values=("national", "provincial", "municipal"),
+        ),
+        _c("batch", "VARCHAR", "Batch as the list names it (1-5, 2021)", "批次", nullable=False),
+        _c(
+            "published_on",
+            "DATE",
+            "Date of the notice that published the batch (notices index)",
+            "名单发布日期",
+        ),
+        _c(
+            "year",
+            "INTEGER",
+            "Year of designation: the year the batch is named for, else its notice's year",
+            "创建年度",
+            nullable=False,
+        ),
+        _c(
+            "entity_name",
+            "VARCHAR",
+            "Factory, enterprise or park as listed",
+            "名称",
+            nullable=False,
+        ),
+        _c(
+            "enterprise_id",
+            "VARCHAR",
+            "Key into staging.enterprises",
+            "企业（园区）标识",
+            nullable=False,
+        ),
+        REGION_CODE,
+        PROVINCE_CODE,
+        _c(
+            "region_as_written",
+            "VARCHAR",
+            "地区 as written in the list",
+            "原文地区",
+            nullable=False,
+        ),
+        _c(
+            "industry_code",
+            "VARCHAR",
+            "GB/T 4754-2017 code the list's 行业 maps to; NULL when none or ambiguous",
+            "行业代码",
+        ),
+        _c("industry_as_written", "VARCHAR", "行业 as written in the list", "原文行业"),
+        _c("product_name", "VARCHAR", "Design product (products only)", "产品名称"),
+        _c("product_model", "VARCHAR", "Product model (products only)", "产品型号"),
+        _c("product_category", "VARCHAR", "Product category heading (products only)", "产品种类"),
+        _c(
+            "assessor",
+            "VARCHAR",
+            "Third-party assessor or recommending body",
+            "第三方评价机构/推荐单位",
+        ),
+        _c("citation", "VARCHAR", "The notice the batch was published in", "引用"),
+        *ROW_ORIGIN,
+    ),
+    lake_partition="year",
+)
+
+ENTERPRISE_FILINGS = Table(
+    "staging",
+    "enterprise_filings",
+    "Enterprise annual energy filings (modelled on 重点用能单位能源利用状况报告): one row "
+    "per enterprise and year, every row validated",
+    "重点用能单位能源利用状况报告（企业年度能源报送）",
+    (
+        _c(
+            "credit_code",
+            "VARCHAR",
+            "Unified social credit code (GB 32100-2015), both check characters verified",
+            "统一社会信用代码",
+            nullable=False,
+        ),
+        _c("enterprise_name", "VARCHAR", "Enterprise name as filed", "企业名称", nullable=False),
+        _c(
+            "gb2260",
+            "VARCHAR",
+            "Administrative division as filed (the file's region_code, GB/T 2260), valid in "
+            "the filing year",
+            "行政区划代码",
+            nullable=False,
+        ),
+        REGION_CODE,
+        PROVINCE_CODE,
+        _c(
+            "industry_code",
+            "VARCHAR",
+            "GB/T 4754-2017 code as filed, normalised to letter and digits (C3011)",
+            "行业代码",
+            nullable=False,
+        ),
+        _c("industry_division", "VARCHAR", "Its division (C30)", "行业大类", nullable=False),
+        _c("year", "INTEGER", "Reporting year", "报告年度", nullable=False),
+        _c(
+            "energy_tce",
+            "DOUBLE",
+            "Total energy consumption",
+            "综合能源消费量",
+            unit="tce",
+            nullable=False,
+        ),
+        _c("electricity_kwh", "DOUBLE", "Electricity consumed", "电力消费量", unit="kWh"),
+        _c(
+            "green_electricity_kwh",
+            "DOUBLE",
+            "Green electricity consumed (traded green power, certificates, own renewables)",
+            "绿色电力消费量",
+            unit="kWh",
+        ),
+        _c("coal_t", "DOUBLE", "Coal consumed", "煤炭消费量", unit="t"),
+        _c("natural_gas_m3", "DOUBLE", "Natural gas consumed", "天然气消费量", unit="m3"),
+        _c("oil_t", "DOUBLE", "Oil products consumed", "油品消费量", unit="t"),
+        _c("heat_gj", "DOUBLE", "Heat bought", "热力消费量", unit="GJ"),
+        _c("new_water_m3", "DOUBLE", "Fresh water taken", "新鲜水取用量", unit="m3"),
+        _c(
+            "reused_water_m3",
+            "DOUBLE",
+            "Water reused (recycled and cascaded)",
+            "重复用水量",
+            unit="m3",
+        ),
+        _c(
+            "value_added_yuan",
+            "DOUBLE",
+            "Industrial value added, current prices",
+            "工业增加值",
+            unit="yuan",
+        ),
+        _c("co2_t", "DOUBLE", "CO2 emitted", "二氧化碳排放量", unit="t CO2"),
+        _c(
+            "env_grade",
+            "VARCHAR",
+            "Environmental performance grade (环保绩效分级): A, B, B-, C or D; NULL if not graded",
+            "环保绩效等级",
+            values=ENV_GRADES,
+        ),
+        *ROW_ORIGIN,
+    ),
+    primary_key=("credit_code", "year"),
+    key_in_ddl=False,
+    lake_partition="year",
+)
+
+ENTERPRISES = Table(
+    "staging",
+    "enterprises",
+    "Enterprises and parks seen in filings and designation lists: one row each, keyed by "
+    "credit code where one is known, else by the listed name",
+    "企业与园区名录（来自报送与绿色制造名单）",
+    (
+        _c(
+            "enterprise_id",
+            "VARCHAR",
+            "Credit code, or 'name:<name>' (enterprise) / 'park:<name>' when no code is known",
+            "企业（园区）标识",
+            nullable=False,
+        ),
+        _c("credit_code", "VARCHAR", "Unified social credit code, when known", "统一社会信用代码"),
+        _c("name_zh", "VARCHAR", "Name (latest filed, else as listed)", "名称", nullable=False),
+        _c(
+            "kind",
+            "VARCHAR",
+            "enterprise or park",
+            "类型",
+            nullable=False,
+            values=("enterprise", "park"),
+        ),
+        REGION_CODE,
+        PROVINCE_CODE,
+        _c("gb2260", "VARCHAR", "Administrative division, when filed", "行政区划代码"),
+        _c("industry_code", "VARCHAR", "GB/T 4754-2017 code, when known", "行业代码"),
+        _c(
+            "designations",
+            "VARCHAR[]",
+            "Designations held (factory, supply_chain, ...)",
+            "获得的绿色制造称号",
+        ),
+        _c(
+            "listed_id",
+            "VARCHAR",
+            "Its key in staging.enterprise_designations (name:/park:<name>), when listed; a "
+            "filer is linked to a list entry when exactly one credit code files that name",
+            "名单中的标识",
+        ),
+        _c("first_filing_year", "INTEGER", "First year filed", "首次报送年度"),
+        _c("last_filing_year", "INTEGER", "Latest year filed", "最近报送年度"),
+        _c(
+            "data_kind",
+            "VARCHAR",
+            "Least certain kind among its rows",
+            "数据性质",
+            nullable=False,
+            values=DATA_KINDS,
+        ),
+    ),
+    primary_key=("enterprise_id",),
 )
 
 INDICATOR_VALUES = Table(
@@ -544,8 +893,10 @@ INDICATOR_PROGRESS = Table(
 GREEN_MANUFACTURING = Table(
     "marts",
     "green_manufacturing",
-    "MIIT green manufacturing designations by region and year",
-    "绿色制造名单（按地区、年份）",
+    "Green manufacturing designations by region, designation, level and year: new and "
+    "cumulative counts. A province's rows include its separately-planned cities, which "
+    "also have rows of their own; CN is the whole list",
+    "绿色制造名单统计（按地区、类别、级别、年度）",
     (
         REGION_CODE,
         _c(
@@ -554,14 +905,28 @@ GREEN_MANUFACTURING = Table(
             "factory, park, supply_chain or product",
             "类别",
             nullable=False,
-            values=("factory", "park", "supply_chain", "product"),
+            values=DESIGNATIONS,
         ),
         _c("level", "VARCHAR", "national, provincial or municipal", "级别", nullable=False),
-        _c("year", "INTEGER", "Year of designation", "年份", nullable=False),
-        _c("new_count", "BIGINT", "Designated that year", "当年新增", unit="count"),
-        _c("cumulative_count", "BIGINT", "Designated up to that year", "累计", unit="count"),
+        _c("year", "INTEGER", "Year of designation", "年度", nullable=False),
+        _c("new_count", "BIGINT", "Designated that year", "当年新增", unit="count", nullable=False),
+        _c(
+            "cumulative_count",
+            "BIGINT",
+            "Designated up to and including that year",
+            "累计",
+            unit="count",
+            nullable=False,
+        ),
+        _c(
+            "batches",
+            "VARCHAR[]",
+            "Batches counted in new_count, with their notice dates",
+            "当年计入的批次",
+        ),
         DATA_KIND,
     ),
+    primary_key=("region_code", "designation", "level", "year"),
 )
 
 GREEN_POWER = Table(
@@ -653,8 +1018,13 @@ TABLES: tuple[Table, ...] = (
     INDICATORS,
     POLICY_TARGETS,
     CEADS_SECTORS,
+    INDUSTRIES,
+    ADMIN_DIVISIONS,
     SOURCE_FILES,
     OBSERVATIONS,
+    ENTERPRISE_DESIGNATIONS,
+    ENTERPRISE_FILINGS,
+    ENTERPRISES,
     INDICATOR_VALUES,
     INDICATOR_PROGRESS,
     REVISIONS,
@@ -664,6 +1034,9 @@ TABLES: tuple[Table, ...] = (
     CHECK_RESULTS,
     QUARANTINE,
 )
+# Tables holding one row per accepted input row, each with archive_sha256: with
+# quality.quarantine they account for every row of every file.
+STAGED_TABLES: tuple[Table, ...] = (OBSERVATIONS, ENTERPRISE_DESIGNATIONS, ENTERPRISE_FILINGS)
 SCHEMAS: tuple[str, ...] = ("ref", "raw", "staging", "marts", "quality")
 
 

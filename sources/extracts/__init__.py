@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sources.demo_enterprises import write_demo_filings
 from sources.demo_series import write_demo_file
 
 EXTRACTS_DIR = Path(__file__).resolve().parent
@@ -15,6 +16,7 @@ def extract_files() -> list[Path]:
 
 
 def embedded_files(generated_dir: Path) -> list[Path]:
-    """The extracts, then the demo series written into ``generated_dir``."""
+    """The extracts, then the demo series and demo enterprise filings written into
+    ``generated_dir``."""
     files = extract_files()
-    return [*files, write_demo_file(generated_dir, files)]
+    return [*files, write_demo_file(generated_dir, files), write_demo_filings(generated_dir)]
