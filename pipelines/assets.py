@@ -7,6 +7,7 @@ annotations at run time.
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from pipelines.partitions import yearly
 from pipelines.resources import WarehouseResource
@@ -31,7 +32,7 @@ from sources.ingest import (
     stage_archived,
     validate_file,
 )
-from warehouse.build import PROGRESS_GATE, STAGING_GATE, gate_staging, lake_follows, mart_gate
+from warehouse.build import PROGRESS_GATE, STAGING_GATE, lake_follows, mart_gate
 from warehouse.enterprises import build_enterprises, build_green_manufacturing
 from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
@@ -46,6 +47,14 @@ class RawFilesConfig(dg.Config):
     indicator: str | None = None
     region: str | None = None
     vintage: str | None = None
+
+
+def _gate_or_fail(con: duckdb.DuckDBPyConnection, checks: list) -> None:
+    """Run blocking checks before publishing; a failure stops the run in one line."""
+    try:
+        gate(con, checks)
+    except BlockingCheckError as exc:
+        raise dg.Failure(str(exc)) from exc
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -134,10 +143,7 @@ def staging_observations(
             years |= result.years
             loaded += result.rows_loaded
             quarantined += result.rows_quarantined
-        try:
-            gate_staging(con)
-        except BlockingCheckError as exc:
-            raise dg.Failure(str(exc)) from exc
+        _gate_or_fail(con, STAGING_GATE)
         total = first_row(con, "SELECT count(*) FROM staging.observations")
     meta = {
         "files_staged": dg.MetadataValue.int(len(lines)),
@@ -162,10 +168,7 @@ def staging_observations(
 def enterprises(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.warehouse().write() as con:
         n = build_enterprises(con)
-        try:
-            gate(con, structural_checks(ENTERPRISES))
-        except BlockingCheckError as exc:
-            raise dg.Failure(str(exc)) from exc
+        _gate_or_fail(con, structural_checks(ENTERPRISES))
     return dg.MaterializeResult(metadata={"dagster/row_count": dg.MetadataValue.int(n)})
 
 
@@ -178,10 +181,7 @@ def enterprises(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def green_manufacturing(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.warehouse().write() as con:
         n = build_green_manufacturing(con)
-        try:
-            gate(con, structural_checks(GREEN_MANUFACTURING))
-        except BlockingCheckError as exc:
-            raise dg.Failure(str(exc)) from exc
+        _gate_or_fail(con, structural_checks(GREEN_MANUFACTURING))
         totals = con.execute(
             "SELECT designation, max(cumulative_count) FROM marts.green_manufacturing "
             "WHERE region_code = 'CN' GROUP BY 1 ORDER BY 1"
@@ -230,10 +230,7 @@ def indicator_values(
     with wh.write() as con:
         counts = build_indicator_values(con, years)
         revisions = build_revisions(con, years)
-        try:
-            gate(con, mart_gate(years))
-        except BlockingCheckError as exc:
-            raise dg.Failure(str(exc)) from exc
+        _gate_or_fail(con, mart_gate(years))
         lake_follows(wh, years)
     filled = {y: n for y, n in counts.items() if n}
     return dg.MaterializeResult(
@@ -310,10 +307,7 @@ def _check_result(
 def indicator_progress(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.warehouse().write() as con:
         counts = build_indicator_progress(con)
-        try:
-            gate(con, PROGRESS_GATE)
-        except BlockingCheckError as exc:
-            raise dg.Failure(str(exc)) from exc
+        _gate_or_fail(con, PROGRESS_GATE)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),

@@ -297,10 +297,7 @@ def stage_archived(
     meta = staged.file_meta
     quarantined_cells = sum(int(str(q.get("cells", 1))) for q in staged.quarantine)
     row = {
-        "sha256": archived.sha256,
-        "original_name": archived.original_name,
-        "archive_path": str(archived.archive_path),
-        "size_bytes": archived.size_bytes,
+        **_identity(archived),
         "kind": kind,
         "encoding": meta.get("encoding"),
         "layout": meta.get("layout"),
@@ -354,10 +351,7 @@ def _stage_records(
     _insert_file_row(
         con,
         {
-            "sha256": archived.sha256,
-            "original_name": archived.original_name,
-            "archive_path": str(archived.archive_path),
-            "size_bytes": archived.size_bytes,
+            **_identity(archived),
             "kind": source.kind,
             "encoding": meta.get("encoding"),
             "layout": meta.get("layout"),
@@ -388,6 +382,16 @@ def _stage_records(
     )
 
 
+def _identity(archived: ArchivedFile) -> dict[str, object]:
+    """The raw.files columns that say which file it is and where its bytes are kept."""
+    return {
+        "sha256": archived.sha256,
+        "original_name": archived.original_name,
+        "archive_path": str(archived.archive_path),
+        "size_bytes": archived.size_bytes,
+    }
+
+
 def _insert_file_row(con: duckdb.DuckDBPyConnection, row: dict[str, object]) -> None:
     cols = list(row)
     casts = {"notes": "::VARCHAR[]"}
@@ -414,10 +418,7 @@ def register_archived(
     _insert_file_row(
         con,
         {
-            "sha256": archived.sha256,
-            "original_name": archived.original_name,
-            "archive_path": str(archived.archive_path),
-            "size_bytes": archived.size_bytes,
+            **_identity(archived),
             "kind": kind,
             "options": options.to_json(),
             "ingested_at": datetime.now(UTC).replace(tzinfo=None),
