@@ -34,15 +34,15 @@ from sources.credit_code import problem_sql
 from sources.errors import SourceFormatError
 from sources.filing_columns import DATA_KIND_COLUMN, FILING_COLUMNS, FilingColumn
 from sources.records import RecordSource, RecordsStaged
-from sources.units import UnknownUnitError, parse_unit
+from sources.units import MISSING_MARKERS, UnknownUnitError, parse_unit
 from warehouse.tables import ENV_GRADES
 
 KIND = "enterprise_filing"
 _ZIP_MAGIC, _XLS_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ALL = (*FILING_COLUMNS, DATA_KIND_COLUMN)
 _UNIT_SUFFIX = re.compile(r"^(.*?)\((.+)\)$")
-# Cells that say "no value" in Chinese statistics; kept in step with sources.units.
-MISSING_MARKERS = ("", "—", "——", "--", "-", "－", "…", "……", "...", "空", "na", "n/a", "null")
+# Cells that say "no value" (compared lower-cased; DuckDB's nullstr is case-sensitive).
+_NULL_STRINGS = tuple(sorted({*MISSING_MARKERS, *(m.upper() for m in MISSING_MARKERS)}))
 TRANSCODE_CHUNK = 1 << 22
 ENCODING_SNIFF_BYTES = 1 << 16
 
@@ -214,7 +214,7 @@ def _sql_str(text: str) -> str:
 
 
 def _missing(col: str) -> str:
-    markers = ", ".join(_sql_str(m) for m in MISSING_MARKERS)
+    markers = ", ".join(_sql_str(m) for m in sorted(MISSING_MARKERS))
     return f"({col} IS NULL OR lower(trim({col})) IN ({markers}))"
 
 
@@ -241,7 +241,7 @@ def _typed_csv(path: Path, mapped: list[Mapped], keep_rejects: bool) -> str:
     types = ", ".join(
         f"{_sql_str(m.header)}: '{_TYPES.get(m.column.name, 'VARCHAR')}'" for m in mapped
     )
-    nulls = ", ".join(_sql_str(m) for m in MISSING_MARKERS)
+    nulls = ", ".join(_sql_str(m) for m in _NULL_STRINGS)
     rejects = (
         ", store_rejects = true, ignore_errors = true, rejects_table = '_filing_rejects', "
         "rejects_scan = '_filing_scans'"

@@ -125,7 +125,7 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "万家": ("count", 1e4),
 }
 
-_MISSING_MARKERS = frozenset(
+MISSING_MARKERS = frozenset(
     {"", "—", "——", "--", "-", "－", "…", "……", "...", "空", "na", "n/a", "null", "nan"}
 )
 _FLAG_CHARS = frozenset("*#※" + "".join(chr(c) for c in range(0x2460, 0x2474)))  # ①..⑳
@@ -230,11 +230,11 @@ def parse_value(text: str) -> ParsedValue:
     separators are dropped. Anything else raises BadValueError quoting the text.
     """
     core, flags = _strip_flags(text.strip())
-    if core.lower() in _MISSING_MARKERS:
+    if core.lower() in MISSING_MARKERS:
         return ParsedValue(value=None, flags=flags, missing=True)
     # NFKC after the flags are off: it would turn ① into 1.
     norm = unicodedata.normalize("NFKC", core).replace("\u2212", "-").strip()
-    if norm.lower() in _MISSING_MARKERS:
+    if norm.lower() in MISSING_MARKERS:
         return ParsedValue(value=None, flags=flags, missing=True)
     if _THOUSANDS.fullmatch(norm):
         norm = norm.replace(",", "")
