@@ -466,20 +466,24 @@ def test_extract_and_notices_rebuild_from_the_real_lists(shared_data: Path, tmp_
 
 def test_refresh_after_ingest_rebuilds_enterprise_marts(demo_home: Path, tmp_path: Path) -> None:
     from greenstat.settings import home
+    from sources.ingest import IngestOptions, register_archived, stage_archived
     from warehouse.store import Warehouse
 
+    filers = (
+        "SELECT value, data_kind FROM marts.indicator_values WHERE region_code = 'CN-BJ' "
+        "AND indicator_code = 'filers_count' AND year = 2024"
+    )
+    ((before, kind_before),) = query(demo_home, filers)
     wh = Warehouse(home(str(demo_home)))
     with wh.write() as c:
-        archived = archive_file(
-            _write_csv(tmp_path / "f.csv", [_filing(year=2024)]), wh.home.archive
-        )
-        from sources.ingest import IngestOptions, register_archived, stage_archived
-
+        path = _write_csv(tmp_path / "f.csv", [_filing(year=2024)])
+        archived = archive_file(path, wh.home.archive)
         register_archived(c, archived, "enterprise_filing", IngestOptions())
         stage_archived(c, archived)
         refresh_years(wh, c, [2024])
+    # The official filing joins the demo ones: one more filer, and still labelled demo.
+    assert kind_before == "demo"
+    assert query(demo_home, filers) == [(before + 1, "demo")]
     assert query(
-        demo_home,
-        "SELECT count(*) FROM staging.enterprise_filings WHERE credit_code = ?",
-        [GOOD],
+        demo_home, "SELECT count(*) FROM staging.enterprises WHERE enterprise_id = ?", [GOOD]
     ) == [(1,)]
