@@ -236,12 +236,21 @@ def _utf8_copy(path: Path, scratch: Path) -> Path:
     return utf8
 
 
-def _typed_csv(path: Path, mapped: list[Mapped], keep_rejects: bool) -> str:
-    """The CSV's filing columns, typed by the reader, in canonical units."""
+_LONGEST_MARKER = max(len(m) for m in _NULL_STRINGS)
+
+
+def _typed_csv(path: Path, mapped: list[Mapped], keep_rejects: bool, markers: bool) -> str:
+    """The CSV's filing columns, typed by the reader, in canonical units.
+
+    With ``markers`` the reader itself turns missing-value markers (N/A, —, 空) into NULL
+    in every column; that costs a fifth of the read, so a first attempt reads only empty
+    cells as NULL, clears markers in text columns in SQL, and lets a marker in a number
+    column fail the read (the caller then reads again with ``markers``)."""
     types = ", ".join(
         f"{_sql_str(m.header)}: '{_TYPES.get(m.column.name, 'VARCHAR')}'" for m in mapped
     )
-    nulls = ", ".join(_sql_str(m) for m in _NULL_STRINGS)
+    nulls = ", ".join(_sql_str(m) for m in (_NULL_STRINGS if markers else ("",)))
+    in_sql = ", ".join(_sql_str(m) for m in _NULL_STRINGS if m)
     rejects = (
         ", store_rejects = true, ignore_errors = true, rejects_table = '_filing_rejects', "
         "rejects_scan = '_filing_scans'"
@@ -256,6 +265,11 @@ def _typed_csv(path: Path, mapped: list[Mapped], keep_rejects: bool) -> str:
             cols.append(f"NULL::{_TYPES.get(c.name, 'VARCHAR')} AS {c.name}")
         elif c.unit and m.factor != 1.0:
             cols.append(f'"{m.header}" * {m.factor!r} AS {c.name}')
+        elif not markers and c.name not in _TYPES:
+            cols.append(
+                f'CASE WHEN length("{m.header}") <= {_LONGEST_MARKER} AND "{m.header}" IN '
+                f'({in_sql}) THEN NULL ELSE "{m.header}" END AS {c.name}'
+            )
         else:
             cols.append(f'"{m.header}" AS {c.name}')
     return f"""SELECT {", ".join(cols)}, NULL::VARCHAR AS unreadable
@@ -331,8 +345,12 @@ def _filing_in_sql(typed: str, this_year: int) -> str:
            t.kind AS data_kind,
            CASE WHEN {fails} THEN concat_ws('; ', {", ".join(rules)}) END AS row_reasons
     FROM (
-      SELECT *, upper(replace(replace(trim(env_grade), '级', ''), '－', '-')) AS grade,
-             coalesce(lower(trim(data_kind)), 'official') AS kind
+      SELECT *,
+             CASE WHEN env_grade IN ({grades}) THEN env_grade
+                  ELSE upper(replace(replace(trim(env_grade), '级', ''), '－', '-')) END AS grade,
+             CASE WHEN data_kind IS NULL THEN 'official'
+                  WHEN data_kind IN ('official', 'demo') THEN data_kind
+                  ELSE lower(trim(data_kind)) END AS kind
       FROM ({typed})
     ) t"""
 
@@ -422,15 +440,19 @@ def _load(
     numbered = "SELECT (i.rowid + 2{skipped})::INTEGER AS source_row, i.* FROM _filing_in i{join}"
     with tempfile.TemporaryDirectory(prefix="greenstat-filing-") as scratch:
         utf8 = _utf8_copy(path, Path(scratch))
-        try:  # the fast path: a clean file, read once, typed by DuckDB
-            con.execute(_filing_in_sql(_typed_csv(utf8, mapped, False), this_year))
+        # The fast path: a clean file, read once, typed by DuckDB (markers only where
+        # they occur in number columns are worth the reader's slower null matching).
+        for markers in (False, True):
+            try:
+                con.execute(_filing_in_sql(_typed_csv(utf8, mapped, False, markers), this_year))
+            except duckdb.Error:
+                continue
             view = numbered.format(skipped="", join="")
             con.execute(f"CREATE OR REPLACE TEMP VIEW _filing_rows AS {view}")
             return [], encoding, fmt
-        except duckdb.Error:
-            pass  # a record DuckDB cannot read: read again, setting such records aside
+        # A record DuckDB cannot read: read again, setting such records aside.
         con.execute("DROP TABLE IF EXISTS _filing_rejects; DROP TABLE IF EXISTS _filing_scans")
-        con.execute(_filing_in_sql(_typed_csv(utf8, mapped, True), this_year))
+        con.execute(_filing_in_sql(_typed_csv(utf8, mapped, True, True), this_year))
     rejects = con.execute(
         "SELECT line, arg_min(error_message, column_idx), any_value(csv_line) "
         "FROM _filing_rejects GROUP BY line ORDER BY line"
@@ -470,6 +492,7 @@ CREATE OR REPLACE TEMP TABLE _division_sections AS
 CREATE OR REPLACE TEMP TABLE _codes AS
 SELECT credit_code, {problem_sql("credit_code")} AS problem
 FROM (SELECT DISTINCT credit_code FROM _filing_in WHERE credit_code IS NOT NULL);
+DELETE FROM _codes WHERE problem IS NULL;
 CREATE OR REPLACE TEMP TABLE _regions AS
 SELECT r.gb2260, r.year, d.region_code, d.province_code,
        CASE WHEN d.gb2260 IS NOT NULL THEN NULL
@@ -519,7 +542,12 @@ _AS_READ = (
 # Only the enterprise-years that occur twice are looked at: usually there are none.
 _REPEATED_SQL = """
 CREATE OR REPLACE TEMP TABLE _repeated AS
-SELECT credit_code, year FROM _filing_in WHERE credit_code IS NOT NULL
+WITH twice AS (  -- grouping one hash, not a string and a year, halves the cost
+  SELECT hash(credit_code, year) AS h FROM _filing_in WHERE credit_code IS NOT NULL
+  GROUP BY ALL HAVING count(*) > 1
+)
+SELECT credit_code, year FROM _filing_in
+WHERE credit_code IS NOT NULL AND hash(credit_code, year) IN (FROM twice)
 GROUP BY ALL HAVING count(*) > 1
 UNION
 SELECT DISTINCT e.credit_code, e.year FROM staging.enterprise_filings e

@@ -122,6 +122,28 @@ def test_a_row_lists_every_rule_it_breaks(con: duckdb.DuckDBPyConnection, tmp_pa
         assert part in reason
 
 
+@pytest.mark.parametrize("coal", [3000, "N/A"], ids=["text-columns-only", "number-column-too"])
+def test_missing_value_markers_are_missing_not_values(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, coal: object
+) -> None:
+    """A marker in a text column is cleared in SQL; one in a number column makes the fast
+    read fail and the file is read again with the reader matching markers itself."""
+    rows = [
+        _filing(year=2021, industry_code="—", coal_t=coal),
+        _filing(year=2022, env_grade="N/A", coal_t=coal),
+        _filing(year=2023, enterprise_name="NULL"),
+    ]
+    result = _ingest(con, _write_csv(tmp_path / "f.csv", rows), tmp_path)
+    assert (result.cells_in, result.rows_loaded, result.rows_quarantined) == (3, 1, 2)
+    reasons = _reasons(con)
+    assert reasons[2] == "industry_code is empty"
+    assert reasons[4] == "enterprise_name is empty"
+    ((grade, coal_t),) = con.execute(
+        "SELECT env_grade, coal_t FROM staging.enterprise_filings"
+    ).fetchall()
+    assert grade is None and coal_t == (None if coal == "N/A" else 3000)
+
+
 def test_rows_in_equal_staged_plus_quarantined_also_for_malformed_lines(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
