@@ -738,6 +738,252 @@ ENTERPRISES = Table(
     primary_key=("enterprise_id",),
 )
 
+# --- grid green power (issue 6) --------------------------------------------------------
+
+HOUR = _c(
+    "hour",
+    "TIMESTAMPTZ",
+    "Start of the hour, Asia/Shanghai (UTC+8 all year: China has no daylight saving)",
+    "小时（北京时间，时段起点）",
+    nullable=False,
+)
+TECHNOLOGIES = ("solar", "wind", "onshore_wind", "offshore_wind", "hydro", "nuclear", "coal")
+
+GRID_LOAD_HOURLY = Table(
+    "staging",
+    "grid_load_hourly",
+    "Hourly electricity load by province (mean load over the hour)",
+    "分省逐时用电负荷",
+    (
+        REGION_CODE,
+        HOUR,
+        _c("year", "INTEGER", "Calendar year of the hour", "年份", nullable=False),
+        _c("month", "INTEGER", "Calendar month of the hour (1-12)", "月份", nullable=False),
+        _c(
+            "load_kw",
+            "DOUBLE",
+            "Mean load over the hour (so the hour's energy in kWh is the same number)",
+            "小时平均负荷",
+            unit="kW",
+            nullable=False,
+        ),
+        *ROW_ORIGIN,
+    ),
+    primary_key=("region_code", "hour"),
+    lake_partition="year",
+)
+
+WIND_FARM_PHASES = Table(
+    "staging",
+    "wind_farm_phases",
+    "Wind farm phases in China from the Global Energy Monitor Global Wind Power Tracker "
+    "(CC BY 4.0): one row per GEM phase",
+    "风电场分期项目（全球能源监测 GEM 风电追踪）",
+    (
+        _c("gem_phase_id", "VARCHAR", "GEM phase ID", "GEM 分期编号", nullable=False),
+        _c("gem_location_id", "VARCHAR", "GEM location ID", "GEM 场址编号"),
+        _c("project_name", "VARCHAR", "Project name", "项目名称", nullable=False),
+        _c("project_name_zh", "VARCHAR", "Project name in Chinese, when given", "项目中文名称"),
+        _c("phase_name", "VARCHAR", "Phase name", "分期名称"),
+        REGION_CODE,
+        _c(
+            "province_as_written",
+            "VARCHAR",
+            "State/Province as written",
+            "省份（原文）",
+            nullable=False,
+        ),
+        _c("capacity_kw", "DOUBLE", "Capacity", "装机容量", unit="kW", nullable=False),
+        _c("installation_type", "VARCHAR", "Onshore or offshore (as written)", "安装类型"),
+        _c(
+            "status",
+            "VARCHAR",
+            "GEM status (operating, construction, retired, ...)",
+            "状态",
+            nullable=False,
+        ),
+        _c("start_year", "INTEGER", "Year the phase started operating", "投运年份"),
+        _c("retired_year", "INTEGER", "Year retired", "退役年份"),
+        _c("owner", "VARCHAR", "Owner as written", "业主"),
+        *ROW_ORIGIN,
+    ),
+    primary_key=("gem_phase_id",),
+)
+
+RENEWABLE_CAPACITY = Table(
+    "staging",
+    "renewable_capacity",
+    "Installed generating capacity by region, year, technology and source: stocks at the "
+    "end of the year, or additions in a build period where the source gives those",
+    "分地区、年份、技术与来源的发电装机容量",
+    (
+        REGION_CODE,
+        _c(
+            "year",
+            "INTEGER",
+            "Year (end of year, or last year of the build period)",
+            "年份",
+            nullable=False,
+        ),
+        _c(
+            "technology",
+            "VARCHAR",
+            "Generating technology",
+            "发电技术",
+            nullable=False,
+            values=TECHNOLOGIES,
+        ),
+        _c(
+            "basis",
+            "VARCHAR",
+            "stock (operating at the end of the year) or added (built in the period ending "
+            "that year)",
+            "口径：存量 / 新增",
+            nullable=False,
+            values=("stock", "added"),
+        ),
+        _c("capacity_kw", "DOUBLE", "Capacity", "装机容量", unit="kW", nullable=False),
+        _c(
+            "source",
+            "VARCHAR",
+            "gem_wind_tracker (rolled up from its operating phases), pypsa_china "
+            "(model input files), cec_briefing (national, as published)",
+            "来源",
+            nullable=False,
+        ),
+        _c("unit_as_written", "VARCHAR", "Unit in the source (MW, 万千瓦, 亿千瓦)", "原单位"),
+        DATA_KIND,
+        _c(
+            "provenance",
+            "VARCHAR",
+            "Where the figure comes from: sha256:<file>#row=<row>, or the file and the rows "
+            "rolled up",
+            "出处",
+            nullable=False,
+        ),
+    ),
+    primary_key=("region_code", "year", "technology", "basis", "source"),
+)
+
+GREEN_POWER_TRADES = Table(
+    "staging",
+    "green_power_trades",
+    "Green power trades (绿电交易) by month, seller and buyer region, from the monthly "
+    "template (docs/green_power_trades.md)",
+    "绿色电力交易（月度）",
+    (
+        _c("month", "DATE", "Month traded (first day)", "交易月份", nullable=False),
+        _c("year", "INTEGER", "Year of the month", "年份", nullable=False),
+        _c("seller_region", "VARCHAR", "Selling region, ISO 3166-2", "售电地区", nullable=False),
+        _c("buyer_region", "VARCHAR", "Buying region, ISO 3166-2", "购电地区", nullable=False),
+        _c(
+            "buyer_credit_code",
+            "VARCHAR",
+            "Buying enterprise's unified social credit code, when the trade names one",
+            "购电企业统一社会信用代码",
+        ),
+        _c("energy_kwh", "DOUBLE", "Energy traded", "交易电量", unit="kWh", nullable=False),
+        _c(
+            "price_yuan_per_mwh",
+            "DOUBLE",
+            "Price, yuan per MWh as traded",
+            "成交价格（元/兆瓦时）",
+        ),
+        _c(
+            "certificates",
+            "BIGINT",
+            "Green electricity certificates (绿证) transferred with the energy",
+            "绿证数量",
+        ),
+        *ROW_ORIGIN,
+    ),
+    lake_partition="year",
+)
+
+ENTERPRISE_METER_HOURLY = Table(
+    "staging",
+    "enterprise_meter_hourly",
+    "Enterprise hourly electricity metering: one row per enterprise and hour",
+    "企业逐时用电计量",
+    (
+        _c(
+            "credit_code",
+            "VARCHAR",
+            "Unified social credit code of an enterprise in staging.enterprises",
+            "统一社会信用代码",
+            nullable=False,
+        ),
+        HOUR,
+        _c(
+            "month",
+            "DATE",
+            "Month of the hour (first day, Asia/Shanghai): the partition",
+            "月份（分区）",
+            nullable=False,
+        ),
+        _c(
+            "kwh",
+            "DOUBLE",
+            "Electricity consumed in the hour",
+            "用电量",
+            unit="kWh",
+            nullable=False,
+        ),
+        _c(
+            "green_kwh",
+            "DOUBLE",
+            "Of which green electricity",
+            "其中绿色电力",
+            unit="kWh",
+            nullable=False,
+        ),
+        *ROW_ORIGIN,
+    ),
+    primary_key=("credit_code", "hour"),
+    key_in_ddl=False,
+    lake_partition="month",
+)
+
+ENTERPRISE_ELECTRICITY = Table(
+    "marts",
+    "enterprise_electricity",
+    "Metered electricity per enterprise by month and year (month NULL: the year)",
+    "企业用电量（按月、按年汇总）",
+    (
+        _c(
+            "credit_code",
+            "VARCHAR",
+            "Unified social credit code",
+            "统一社会信用代码",
+            nullable=False,
+        ),
+        REGION_CODE,
+        PROVINCE_CODE,
+        _c("year", "INTEGER", "Year", "年份", nullable=False),
+        _c("month", "INTEGER", "Month (1-12), NULL for the year", "月份"),
+        _c("kwh", "DOUBLE", "Electricity consumed", "用电量", unit="kWh", nullable=False),
+        _c("green_kwh", "DOUBLE", "Of which green", "其中绿色电力", unit="kWh", nullable=False),
+        _c("hours", "INTEGER", "Hours metered", "计量小时数", nullable=False),
+        DATA_KIND,
+    ),
+)
+
+REGION_METERED_ELECTRICITY = Table(
+    "marts",
+    "region_metered_electricity",
+    "Metered enterprise electricity by region, month and year (month NULL: the year)",
+    "地区重点企业计量用电量（按月、按年汇总）",
+    (
+        REGION_CODE,
+        _c("year", "INTEGER", "Year", "年份", nullable=False),
+        _c("month", "INTEGER", "Month (1-12), NULL for the year", "月份"),
+        _c("enterprises", "INTEGER", "Enterprises metered", "计量企业数", nullable=False),
+        _c("kwh", "DOUBLE", "Electricity consumed", "用电量", unit="kWh", nullable=False),
+        _c("green_kwh", "DOUBLE", "Of which green", "其中绿色电力", unit="kWh", nullable=False),
+        DATA_KIND,
+    ),
+)
+
 INDICATOR_VALUES = Table(
     "marts",
     "indicator_values",
@@ -932,24 +1178,35 @@ GREEN_MANUFACTURING = Table(
 GREEN_POWER = Table(
     "marts",
     "green_power",
-    "Electricity load, renewable capacity and green power traded",
-    "用电负荷、可再生能源装机与绿电交易",
+    "Electricity use, renewable capacity and green power imported, by region and year "
+    "(month where known): one row per figure, each with its own data_kind and source",
+    "用电量、可再生能源装机与外调绿电（按地区、年份）",
     (
         REGION_CODE,
         _c("year", "INTEGER", "Year", "年份", nullable=False),
-        _c("month", "INTEGER", "Month, NULL for annual figures", "月份"),
-        _c("load_kwh", "DOUBLE", "Electricity consumed", "用电量", unit="kWh"),
-        _c("solar_kw", "DOUBLE", "Solar capacity", "光伏装机", unit="kW"),
-        _c("wind_kw", "DOUBLE", "Wind capacity", "风电装机", unit="kW"),
+        _c("month", "INTEGER", "Month (1-12), NULL for annual figures", "月份"),
         _c(
-            "green_power_imported_kwh",
-            "DOUBLE",
-            "Green power bought from other regions",
-            "外调绿电",
-            unit="kWh",
+            "measure",
+            "VARCHAR",
+            "electricity_kwh (from hourly load), wind_kw / solar_kw (capacity at the end "
+            "of the year), green_power_imported_kwh (bought from other regions)",
+            "指标",
+            nullable=False,
+            values=("electricity_kwh", "wind_kw", "solar_kw", "green_power_imported_kwh"),
         ),
+        _c("value", "DOUBLE", "Value, in the unit the measure names", "数值", nullable=False),
+        _c("unit", "VARCHAR", "kWh or kW", "单位", nullable=False),
         DATA_KIND,
+        _c(
+            "source",
+            "VARCHAR",
+            "Staging table and source the figure comes from",
+            "来源",
+            nullable=False,
+        ),
     ),
+    primary_key=("region_code", "year", "month", "measure"),
+    key_in_ddl=False,
 )
 
 CHECK_RESULTS = Table(
@@ -1025,6 +1282,13 @@ TABLES: tuple[Table, ...] = (
     ENTERPRISE_DESIGNATIONS,
     ENTERPRISE_FILINGS,
     ENTERPRISES,
+    GRID_LOAD_HOURLY,
+    WIND_FARM_PHASES,
+    RENEWABLE_CAPACITY,
+    GREEN_POWER_TRADES,
+    ENTERPRISE_METER_HOURLY,
+    ENTERPRISE_ELECTRICITY,
+    REGION_METERED_ELECTRICITY,
     INDICATOR_VALUES,
     INDICATOR_PROGRESS,
     REVISIONS,
@@ -1036,7 +1300,15 @@ TABLES: tuple[Table, ...] = (
 )
 # Tables holding one row per accepted input row, each with archive_sha256: with
 # quality.quarantine they account for every row of every file.
-STAGED_TABLES: tuple[Table, ...] = (OBSERVATIONS, ENTERPRISE_DESIGNATIONS, ENTERPRISE_FILINGS)
+STAGED_TABLES: tuple[Table, ...] = (
+    OBSERVATIONS,
+    ENTERPRISE_DESIGNATIONS,
+    ENTERPRISE_FILINGS,
+    GRID_LOAD_HOURLY,
+    WIND_FARM_PHASES,
+    GREEN_POWER_TRADES,
+    ENTERPRISE_METER_HOURLY,
+)
 SCHEMAS: tuple[str, ...] = ("ref", "raw", "staging", "marts", "quality")
 
 
