@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench.filings import bench_filings
+from bench.metering import bench_meter_ingest, bench_meter_rollup
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -65,7 +66,12 @@ def bench_demo() -> dict[str, object]:
 
 def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    results = [bench_demo(), bench_filings(REPEATS)]
+    results = [
+        bench_demo(),
+        bench_filings(REPEATS),
+        bench_meter_ingest(REPEATS),
+        bench_meter_rollup(),
+    ]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     meta = {
         "python": platform.python_version(),
@@ -78,9 +84,12 @@ def main() -> int:
     print("| benchmark | seconds | plain baseline | ratio | budget | within |")
     print("|---|---|---|---|---|---|")
     for r in results:
-        budget = (
-            f"< {r['budget_seconds']} s" if "budget_seconds" in r else f"<= {r['budget_ratio']}x"
-        )
+        if "budget_rss_mib" in r:
+            budget = f"peak {r['peak_rss_mib']} MiB < {r['budget_rss_mib']} MiB"
+        elif "budget_seconds" in r:
+            budget = f"< {r['budget_seconds']} s"
+        else:
+            budget = f"<= {r['budget_ratio']}x"
         print(
             f"| {r['name']} | {r['seconds_min']} | {r['plain_seconds_min']} | "
             f"{r['ratio_to_plain']} | {budget} | {'yes' if r['within_budget'] else 'NO'} |"

@@ -217,7 +217,7 @@ def green_manufacturing_vs_stated(
 @dg.asset(
     group_name="marts",
     kinds={"duckdb", "parquet"},
-    deps=[staging_observations, green_manufacturing],
+    deps=[staging_observations, green_manufacturing, dg.AssetKey("green_power")],
     partitions_def=yearly,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description="Newest official value per region, indicator and year",

@@ -19,7 +19,8 @@ from pipelines.assets import (
     report_site,
     staging_observations,
 )
-from pipelines.partitions import yearly
+from pipelines.grid_assets import green_power, metered_electricity
+from pipelines.partitions import monthly, yearly
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -36,12 +37,25 @@ annual_job = dg.define_asset_job(
     "annual_job",
     selection=[
         green_manufacturing,
+        green_power,
         indicator_values,
         indicator_progress,
         quality_audit,
         report_site,
     ],
     description="Rebuild yearly marts, audit and the site for a year or a range of years",
+)
+
+monthly_job = dg.define_asset_job(
+    "monthly_job",
+    selection=[metered_electricity],
+    partitions_def=monthly,
+    description="Roll up enterprise metering for a month or a range of months (backfills)",
+)
+# Metering for a month is complete once the month has ended in Beijing; roll it up on the
+# 2nd, leaving a day for late files.
+monthly_schedule = dg.build_schedule_from_partitioned_job(
+    monthly_job, name="metering_monthly_schedule", day_of_month=2, hour_of_day=4
 )
 
 

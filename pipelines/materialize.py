@@ -11,8 +11,9 @@ import dagster as dg
 
 from greenstat.settings import Home
 from pipelines.assets import ALL_ASSETS, ALL_CHECKS, inbox_files
+from pipelines.grid_assets import GRID_ASSETS, GRID_CHECKS, MONTHLY_ASSETS
 from pipelines.jobs import RANGE_END, RANGE_START
-from pipelines.partitions import yearly
+from pipelines.partitions import monthly, yearly
 from pipelines.resources import WarehouseResource
 from reports.site import build_site
 from sources.archive import archive_file
@@ -47,26 +48,70 @@ def plain_pipeline(h: Home) -> None:
 
 
 def materialize_all(select: str | None = None, verbose: bool = False) -> tuple[bool, list[str]]:
-    keys = yearly.get_partition_keys()
+    """Every asset: the yearly and whole ones in one run over all year partitions, then the
+    monthly ones in one run over the months that have metering (when selected)."""
     try:
         selection = dg.AssetSelection.from_string(select) if select else None
         if selection is not None:
-            chosen = selection.resolve([*ALL_ASSETS])
+            chosen = selection.resolve([*ALL_ASSETS, *GRID_ASSETS, *MONTHLY_ASSETS])
             if not chosen:
                 return False, [f"--select {select!r} matches no asset"]
     except Exception as exc:  # Dagster's parse errors are long; say it in one line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return False, [f"--select {select!r} is not a valid asset selection: {first}"]
+    keys = yearly.get_partition_keys()
+    main = [*ALL_ASSETS, *GRID_ASSETS]
+    lines: list[str] = []
+    ok = True
+    if selection is None or selection.resolve([*main, *MONTHLY_ASSETS]) & {a.key for a in main}:
+        ok, lines = _materialize(main, selection, keys[0], keys[-1], "year", verbose)
+    wanted_monthly = selection is None or bool(
+        selection.resolve([*main, *MONTHLY_ASSETS]) & {a.key for a in MONTHLY_ASSETS}
+    )
+    if ok and wanted_monthly:
+        months = metered_months()
+        if months:
+            ok, more = _materialize(MONTHLY_ASSETS, None, months[0], months[-1], "month", verbose)
+            lines += more
+    return ok, lines
+
+
+def metered_months() -> list[str]:
+    """Month partition keys (YYYY-MM-01) that have metering in the lake."""
+    from greenstat.settings import home
+    from warehouse.meter import meter_months
+
+    wh = Warehouse(home())
+    if not wh.exists():
+        return []
+    with wh.connect_read() as con:
+        held = meter_months(con)
+    keys = set(monthly.get_partition_keys())
+    return sorted(k for k in (f"{m}-01" for m in held) if k in keys)
+
+
+def materialize_months(first: str, last: str, verbose: bool = False) -> tuple[bool, list[str]]:
+    """Backfill the monthly assets for months ``first``..``last`` (YYYY-MM) in one run."""
+    keys = monthly.get_partition_keys()
+    start, end = f"{first}-01", f"{last}-01"
+    if start not in keys or end not in keys or start > end:
+        return False, [f"months {first}..{last} are not within {keys[0][:7]}..{keys[-1][:7]}"]
+    return _materialize(MONTHLY_ASSETS, None, start, end, "month", verbose)
+
+
+def _materialize(
+    assets: list, selection, start: str, end: str, unit: str, verbose: bool
+) -> tuple[bool, list[str]]:
     run_config = None
     if not verbose:
         run_config = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
     with dg.DagsterInstance.get() as instance:
         result = dg.materialize(
-            [*ALL_ASSETS, *ALL_CHECKS],
+            [*assets, *ALL_CHECKS, *GRID_CHECKS] if unit == "year" else assets,
             instance=instance,
             resources={"warehouse": WarehouseResource()},
             selection=selection,
-            tags={RANGE_START: keys[0], RANGE_END: keys[-1], "greenstat/command": "run"},
+            tags={RANGE_START: start, RANGE_END: end, "greenstat/command": "run"},
             run_config=run_config,
             raise_on_error=False,
         )
@@ -82,7 +127,7 @@ def materialize_all(select: str | None = None, verbose: bool = False) -> tuple[b
         count = mat.metadata.get("dagster/row_count")
         rows[key] = count.value if count is not None else None
     for key, n_parts in partitions.items():
-        extra = f", {n_parts} year partitions" if n_parts else ""
+        extra = f", {n_parts} {unit} partitions" if n_parts else ""
         lines.append(
             f"materialised {key}" + (f" ({rows[key]} rows{extra})" if rows[key] is not None else "")
         )

@@ -13,6 +13,10 @@ from sources import (
     cec_briefing,
     cui_daily,
     enterprise_filing,
+    gem_wind,
+    green_power_trades,
+    grid_load,
+    meter_hourly,
     miit_lists,
     nbs_export,
     owid,
@@ -167,7 +171,14 @@ def connector(kind: str) -> Connector:
 
 
 # Staged whole into tables of their own (sources.records), each recognised by its header.
-RECORD_SOURCES: tuple[RecordSource, ...] = (enterprise_filing.SOURCE, miit_lists.SOURCE)
+RECORD_SOURCES: tuple[RecordSource, ...] = (
+    meter_hourly.SOURCE,  # before filings, whose looser sniff also takes credit_code
+    enterprise_filing.SOURCE,
+    miit_lists.SOURCE,
+    gem_wind.SOURCE,
+    grid_load.SOURCE,
+    green_power_trades.SOURCE,
+)
 
 
 def record_source(kind: str) -> RecordSource | None:

@@ -459,9 +459,10 @@ def _load(
     ).fetchall()
     # The records set aside shift the numbers of the records after them.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _reject_lines AS SELECT line - row_number() OVER "
-        "(ORDER BY line) AS adj, row_number() OVER (ORDER BY line) AS skipped "
-        "FROM (SELECT DISTINCT line FROM _filing_rejects)"
+        "CREATE OR REPLACE TEMP TABLE _reject_lines AS SELECT adj, max(skipped) AS skipped "
+        "FROM (SELECT line - row_number() OVER (ORDER BY line) AS adj, "
+        "row_number() OVER (ORDER BY line) AS skipped "
+        "FROM (SELECT DISTINCT line FROM _filing_rejects)) GROUP BY adj"
     )
     view = numbered.format(
         skipped=" + coalesce(j.skipped, 0)",

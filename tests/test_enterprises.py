@@ -158,6 +158,19 @@ def test_rows_in_equal_staged_plus_quarantined_also_for_malformed_lines(
     assert con.execute(
         "SELECT year, source_row FROM staging.enterprise_filings ORDER BY year"
     ).fetchall() == [(2019, 2), (2020, 4), (2021, 5)]
+
+
+def test_rows_after_consecutive_malformed_lines_keep_their_numbers(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = _write_csv(tmp_path / "f.csv", [_filing(year=y) for y in (2019, 2020, 2021)])
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[2:2] = ["91110000600037341L,too,few", "x,y"]  # records 3 and 4 are malformed
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    _ingest(con, path, tmp_path)
+    assert con.execute(
+        "SELECT year, source_row FROM staging.enterprise_filings ORDER BY year"
+    ).fetchall() == [(2019, 2), (2020, 5), (2021, 6)]
     ((rows_in, loaded, quarantined, n_staged, n_quarantined),) = con.execute(
         "SELECT cells_in, rows_loaded, rows_quarantined, "
         "(SELECT count(*) FROM staging.enterprise_filings), "

@@ -18,18 +18,24 @@ from quality.checks import (
     structural_checks,
 )
 from warehouse.enterprises import build_enterprises, build_green_manufacturing
+from warehouse.green_power import build_green_power
 from warehouse.lake import export_years
 from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
+from warehouse.renewable_capacity import build_renewable_capacity
 from warehouse.store import Warehouse, first_row
 from warehouse.tables import (
     ENTERPRISE_DESIGNATIONS,
     ENTERPRISE_FILINGS,
     ENTERPRISES,
     GREEN_MANUFACTURING,
+    GREEN_POWER,
+    GREEN_POWER_TRADES,
+    GRID_LOAD_HOURLY,
     INDICATOR_PROGRESS,
     INDICATOR_VALUES,
     OBSERVATIONS,
+    RENEWABLE_CAPACITY,
     REVISIONS,
 )
 
@@ -40,8 +46,11 @@ STAGING_GATE = [
     *structural_checks(OBSERVATIONS),
     *structural_checks(ENTERPRISE_DESIGNATIONS),
     *structural_checks(ENTERPRISE_FILINGS),
+    *structural_checks(GRID_LOAD_HOURLY),
+    *structural_checks(GREEN_POWER_TRADES),
 ]
 ENTERPRISE_GATE = [*structural_checks(ENTERPRISES), *structural_checks(GREEN_MANUFACTURING)]
+GRID_GATE = [*structural_checks(RENEWABLE_CAPACITY), *structural_checks(GREEN_POWER)]
 
 
 def mart_gate(years: Iterable[int] | None = None) -> list:
@@ -68,10 +77,12 @@ def refresh_years(
     ys = sorted(set(years))
     build_enterprises(con)
     build_green_manufacturing(con)
+    build_renewable_capacity(con)
+    build_green_power(con)
     counts = build_indicator_values(con, ys)
     build_revisions(con, ys)
     build_indicator_progress(con)
-    gate(con, [*ENTERPRISE_GATE, *mart_gate(ys), *PROGRESS_GATE])
+    gate(con, [*ENTERPRISE_GATE, *GRID_GATE, *mart_gate(ys), *PROGRESS_GATE])
     lake_follows(wh, ys)
     return counts
 
@@ -80,6 +91,8 @@ LAKE_TABLES = (
     OBSERVATIONS,
     ENTERPRISE_DESIGNATIONS,
     ENTERPRISE_FILINGS,
+    GRID_LOAD_HOURLY,
+    GREEN_POWER_TRADES,
     INDICATOR_VALUES,
     REVISIONS,
 )

@@ -7,16 +7,88 @@ warehouse follows the descriptions without a rebuild.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
 from warehouse.tables import SCHEMAS, TABLES, Table
+
+# A lake file is named by the archived file its rows came from: <archive_sha256>.parquet.
+LAKE_FILE_SHA = r"([0-9a-f]{64})\.parquet$"
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def files_view(t: Table) -> str:
+    """The companion view of a lake table: one row per Parquet file (sha, partition, rows)
+    read from the file footers, so counting a file's rows never scans them."""
+    return f"{t.qualified}_files"
+
+
+def lake_stored_columns(t: Table) -> list[str]:
+    """The columns a lake table's Parquet files hold: not the partition (in the path), the
+    archive hash (in the file name) or generated columns (computed by the view)."""
+    return [
+        c.name
+        for c in t.columns
+        if c.generated is None and c.name not in (t.lake_partition, "archive_sha256")
+    ]
+
+
+def _partition_sql(t: Table, text: str) -> str:
+    """The partition value from its directory name (month=YYYY-MM, year=YYYY)."""
+    if t.column(str(t.lake_partition)).type == "DATE":
+        return f"strptime({text}, '%Y-%m')::DATE"
+    return f"{text}::{t.column(str(t.lake_partition)).type}"
+
+
+def lake_view_sql(t: Table, files: Sequence[str]) -> list[str]:
+    """CREATE OR REPLACE VIEW statements for a lake table and its files view over exactly
+    these Parquet files (an explicit list: the published warehouse names the files it
+    accounted for, and an empty lake is an empty view, not an error)."""
+    part = str(t.lake_partition)
+    if not files:
+        cols = ", ".join(f'NULL::{c.type} AS "{c.name}"' for c in t.columns)
+        return [
+            f"CREATE OR REPLACE VIEW {t.qualified} AS SELECT {cols} WHERE false",
+            f"CREATE OR REPLACE VIEW {files_view(t)} AS SELECT NULL::VARCHAR AS archive_sha256, "
+            f"NULL::{t.column(part).type} AS {part}, NULL::BIGINT AS rows, "
+            "NULL::VARCHAR AS file WHERE false",
+        ]
+    listed = "[" + ", ".join(_quote(f) for f in files) + "]"
+    # TIMESTAMPTZ columns are stored as UTC TIMESTAMPs (a third cheaper to write than a
+    # zone conversion per row) and become instants again here.
+    outer = ", ".join(
+        f'({c.generated}) AS "{c.name}"'
+        if c.generated
+        else f'timezone(\'UTC\', "{c.name}") AS "{c.name}"'
+        if c.type == "TIMESTAMPTZ"
+        else f'"{c.name}"'
+        for c in t.columns
+    )
+    inner = (
+        f"SELECT * REPLACE ({_partition_sql(t, part)} AS {part}), "
+        f"regexp_extract(filename, '{LAKE_FILE_SHA}', 1) AS archive_sha256 "
+        f"FROM read_parquet({listed}, hive_partitioning = true, "
+        f"hive_types = {{'{part}': 'VARCHAR'}}, filename = true)"
+    )
+    in_path = f"regexp_extract(file_name, '/{part}=([^/]+)/', 1)"
+    meta = (
+        f"SELECT regexp_extract(file_name, '{LAKE_FILE_SHA}', 1) AS archive_sha256, "
+        f"{_partition_sql(t, in_path)} AS {part}, "
+        f"num_rows::BIGINT AS rows, file_name AS file FROM parquet_file_metadata({listed})"
+    )
+    return [
+        f"CREATE OR REPLACE VIEW {t.qualified} AS SELECT {outer} FROM ({inner})",
+        f"CREATE OR REPLACE VIEW {files_view(t)} AS {meta}",
+    ]
+
+
 def create_table_sql(t: Table) -> str:
+    if t.storage == "lake":
+        return lake_view_sql(t, [])[0].replace("CREATE OR REPLACE", "CREATE", 1)
     cols = [
         f'"{c.name}" {c.type} GENERATED ALWAYS AS ({c.generated}) VIRTUAL'
         if c.generated
@@ -30,7 +102,8 @@ def create_table_sql(t: Table) -> str:
 
 
 def comment_sql(t: Table) -> list[str]:
-    stmts = [f"COMMENT ON TABLE {t.qualified} IS {_quote(t.comment)}"]
+    kind = "VIEW" if t.storage == "lake" else "TABLE"
+    stmts = [f"COMMENT ON {kind} {t.qualified} IS {_quote(t.comment)}"]
     stmts += [
         f'COMMENT ON COLUMN {t.qualified}."{c.name}" IS {_quote(c.comment)}' for c in t.columns
     ]
@@ -45,9 +118,28 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT table_schema, table_name, column_name FROM information_schema.columns"
     ).fetchall():
         columns.setdefault((s, t), set()).add(c)
+    views = {
+        (s, n)
+        for s, n in con.sql(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_type = 'VIEW'"
+        ).fetchall()
+    }
     for t in TABLES:
         present = columns.get((t.schema, t.name))
-        if present is None:
+        if t.storage == "lake":
+            if present is not None and (t.schema, t.name) not in views:
+                # Declared as a table before it moved to the lake: it never held rows.
+                con.execute(f"DROP TABLE {t.qualified}")
+                present = None
+            if present is None or (t.schema, files_view(t).split(".")[1]) not in views:
+                for stmt in lake_view_sql(t, []):
+                    con.execute(stmt)
+            elif set(t.column_names) != present:  # the description changed: same files
+                files = [f for (f,) in con.sql(f"SELECT file FROM {files_view(t)}").fetchall()]
+                for stmt in lake_view_sql(t, files):
+                    con.execute(stmt)
+        elif present is None:
             con.execute(create_table_sql(t))
         else:
             for c in t.columns:

@@ -20,7 +20,8 @@ def render() -> str:
         if t.primary_key:
             out += [f"One row per {', '.join(t.primary_key)}.", ""]
         if t.lake_partition:
-            out += [f"Also in the lake: `lake/{t.schema}/{t.name}/{t.lake_partition}=YYYY/`.", ""]
+            key = "YYYY-MM" if t.lake_partition == "month" else "YYYY"
+            out += [f"Also in the lake: `lake/{t.schema}/{t.name}/{t.lake_partition}={key}/`.", ""]
         out += ["| column | type | unit | description | 说明 |", "|---|---|---|---|---|"]
         for c in t.columns:
             desc = c.en + ("" if c.nullable else " (not null)")

@@ -61,3 +61,88 @@ def years_in_lake(lake: Path, t: Table) -> list[int]:
         return []
     prefix = f"{t.lake_partition}="
     return sorted(int(p.name[len(prefix) :]) for p in base.iterdir() if p.name.startswith(prefix))
+
+
+# --- lake-backed tables (Table.storage == "lake"): Parquet is the only copy ---------------
+#
+# A staged file's rows are written once, as one Parquet file per partition named by the
+# file's sha256 (lake/<schema>/<table>/month=YYYY-MM/<sha256>.parquet), and the warehouse
+# holds a view over the files (warehouse.ddl.lake_view_sql). Restaging a file replaces its
+# files by rename; a partition holds as many files as files staged rows into it.
+
+
+def lake_files(lake: Path, t: Table) -> list[Path]:
+    """Every published Parquet file of a lake table (temporary files never match)."""
+    base = table_dir(lake, t)
+    return sorted(base.glob(f"{t.lake_partition}=*/*.parquet")) if base.exists() else []
+
+
+def publish_lake_view(con: duckdb.DuckDBPyConnection, lake: Path, t: Table) -> None:
+    """Point the table's views at the files now in the lake (with their comments)."""
+    from warehouse.ddl import comment_sql, lake_view_sql  # ddl <- store <- lake otherwise
+
+    for stmt in [*lake_view_sql(t, [str(f) for f in lake_files(lake, t)]), *comment_sql(t)]:
+        con.execute(stmt)
+
+
+def write_file_partitions(
+    con: duckdb.DuckDBPyConnection,
+    lake: Path,
+    t: Table,
+    sha256: str,
+    select_sql: str,
+    partition_sql: str,
+    values: list[str],
+) -> dict[str, int]:
+    """Write the rows of ``select_sql`` (the stored columns) as this file's Parquet files,
+    one per partition value (``partition_sql`` gives a row's, e.g. '2024-01'; ``values``
+    are the ones it may give), replacing the files it had; returns rows per partition.
+
+    One partition: one COPY. Several: one parallel COPY ... PARTITION_BY into a scratch
+    directory (filtering month by month would scan every row once per month). Each file
+    is renamed into place, so a reader of the lake sees a file's old partition or its new
+    one; a partition left with no rows loses this file's."""
+    base = table_dir(lake, t)
+    part = str(t.lake_partition)
+    scratch = base / f".incoming-{sha256}-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    options = "FORMAT parquet, COMPRESSION snappy"  # as fast to write as DuckDB can
+    produced: dict[str, list[Path]] = {}
+    try:
+        if len(values) == 1:
+            (scratch / f"{part}={values[0]}").mkdir(parents=True)
+            out = scratch / f"{part}={values[0]}" / "data.parquet"
+            con.execute(f"COPY ({select_sql}) TO '{out}' ({options})")
+        else:
+            scratch.mkdir(parents=True)
+            con.execute(
+                f"COPY (SELECT *, {partition_sql} AS {part} FROM ({select_sql})) TO "
+                f"'{scratch}' ({options}, PARTITION_BY ({part}), WRITE_PARTITION_COLUMNS false)"
+            )
+        for d in sorted(scratch.glob(f"{part}=*")):
+            produced[d.name.split("=", 1)[1]] = sorted(d.glob("*.parquet"))
+        written: dict[str, int] = {}
+        for value, files in produced.items():
+            if len(files) > 1:  # DuckDB split a partition: merge into one file
+                merged = scratch / f"merged-{value}.parquet"
+                listed = ", ".join(f"'{f}'" for f in files)
+                con.execute(f"COPY (FROM read_parquet([{listed}])) TO '{merged}' ({options})")
+                files = [merged]
+            if not files:
+                continue
+            n = first_row(con, f"SELECT num_rows FROM parquet_file_metadata('{files[0]}')")
+            if not n or not n[0]:
+                continue
+            target = base / f"{part}={value}" / f"{sha256}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(files[0], target)
+            written[value] = int(n[0])
+        for old in base.glob(f"{part}=*/{sha256}.parquet"):
+            if old.parent.name.split("=", 1)[1] not in written:
+                old.unlink()
+        for d in base.glob(f"{part}=*"):
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+        return written
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from warehouse.derived import DerivedRow, Value, derive
 from warehouse.enterprises import enterprise_indicator_sql
+from warehouse.green_power import grid_indicator_sql
 from warehouse.progress import Point, Target, evaluate
 from warehouse.tables import DATA_KINDS
 
@@ -196,9 +197,9 @@ def _panel(
                     vintage,
                 )
             )
-    for region, ind, year, value, kind, inputs, vintage, method in con.execute(
-        enterprise_indicator_sql(), {"as_of": as_of}
-    ).fetchall():
+    computed = con.execute(enterprise_indicator_sql(), {"as_of": as_of}).fetchall()
+    computed += con.execute(grid_indicator_sql()).fetchall()
+    for region, ind, year, value, kind, inputs, vintage, method in computed:
         series = panel.setdefault((region, ind), {})
         if year in series and KIND_RANK[series[year].data_kind] <= KIND_RANK[kind]:
             continue  # a published count (a plan's stated baseline) wins over the lists

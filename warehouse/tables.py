@@ -85,6 +85,10 @@ class Table:
     key_in_ddl: bool = True
     # Tables exported to the Parquet lake are partitioned by this column (year).
     lake_partition: str | None = None
+    # "table": rows live in the warehouse file. "lake": rows live only in Parquet under
+    # lake/<schema>/<name>/<partition>=.../<archive_sha256>.parquet and the warehouse holds
+    # a VIEW over them (decision 22: large facts keep the copied warehouse file small).
+    storage: str = "table"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -769,7 +773,7 @@ GRID_LOAD_HOURLY = Table(
         ),
         *ROW_ORIGIN,
     ),
-    primary_key=("region_code", "hour"),
+    primary_key=("region_code", "hour", "data_kind"),
     lake_partition="year",
 )
 
@@ -782,7 +786,15 @@ WIND_FARM_PHASES = Table(
     (
         _c("gem_phase_id", "VARCHAR", "GEM phase ID", "GEM 分期编号", nullable=False),
         _c("gem_location_id", "VARCHAR", "GEM location ID", "GEM 场址编号"),
-        _c("project_name", "VARCHAR", "Project name", "项目名称", nullable=False),
+        _c(
+            "year",
+            "INTEGER",
+            "Year of the GEM release listing the phase (the file's vintage), not a year of "
+            "operation",
+            "GEM 发布年份",
+            nullable=False,
+        ),
+        _c("project_name", "VARCHAR", "Project name (not in greenstat's extract)", "项目名称"),
         _c("project_name_zh", "VARCHAR", "Project name in Chinese, when given", "项目中文名称"),
         _c("phase_name", "VARCHAR", "Phase name", "分期名称"),
         REGION_CODE,
@@ -807,7 +819,9 @@ WIND_FARM_PHASES = Table(
         _c("owner", "VARCHAR", "Owner as written", "业主"),
         *ROW_ORIGIN,
     ),
-    primary_key=("gem_phase_id",),
+    # Each file is a snapshot (a GEM release, or greenstat's extract of one): a phase is
+    # listed once per file; the rollup reads one file (warehouse.renewable_capacity).
+    primary_key=("archive_sha256", "gem_phase_id"),
 )
 
 RENEWABLE_CAPACITY = Table(
@@ -823,6 +837,14 @@ RENEWABLE_CAPACITY = Table(
             "INTEGER",
             "Year (end of year, or last year of the build period)",
             "年份",
+            nullable=False,
+        ),
+        _c(
+            "period",
+            "VARCHAR",
+            "What the figure covers: YYYY (end of year), YYYY-MM (end of month, as a monthly "
+            "briefing gives it), or the build years of an addition (2016-2020, -2000)",
+            "时期",
             nullable=False,
         ),
         _c(
@@ -862,7 +884,7 @@ RENEWABLE_CAPACITY = Table(
             nullable=False,
         ),
     ),
-    primary_key=("region_code", "year", "technology", "basis", "source"),
+    primary_key=("region_code", "period", "technology", "basis", "source"),
 )
 
 GREEN_POWER_TRADES = Table(
@@ -922,6 +944,14 @@ ENTERPRISE_METER_HOURLY = Table(
             nullable=False,
         ),
         _c(
+            "year",
+            "INTEGER",
+            "Year of the hour (Asia/Shanghai), from the partition",
+            "年份",
+            nullable=False,
+            generated="year(month)::INTEGER",
+        ),
+        _c(
             "kwh",
             "DOUBLE",
             "Electricity consumed in the hour",
@@ -942,6 +972,7 @@ ENTERPRISE_METER_HOURLY = Table(
     primary_key=("credit_code", "hour"),
     key_in_ddl=False,
     lake_partition="month",
+    storage="lake",
 )
 
 ENTERPRISE_ELECTRICITY = Table(
