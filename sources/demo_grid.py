@@ -17,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sources.green_power_trades import HEADER as TRADES_HEADER
+from sources.green_power_trades import KIND_HEADER as TRADES_KIND
+
 SEED = 20261121
 FIRST_YEAR, LAST_YEAR = 2016, 2025
 LOAD_FILE = "greenstat_demo_grid_load.csv"
@@ -85,18 +88,7 @@ def write_demo_trades(out_dir: Path, seed: int = SEED) -> Path:
     month_weight /= month_weight.sum()
     with open(out, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "month",
-                "seller_region",
-                "buyer_region",
-                "buyer_credit_code",
-                "energy_mwh",
-                "price_yuan_per_mwh",
-                "certificates",
-                "data_kind",
-            ]
-        )
+        w.writerow([*TRADES_HEADER, TRADES_KIND])
         for year in range(FIRST_YEAR, LAST_YEAR + 1):
             for buyer, (first, growth, sellers) in TRADES_SPEC.items():
                 annual = first * (1 + growth) ** (year - FIRST_YEAR) * (1 + rng.normal(0, 0.03))
