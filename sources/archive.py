@@ -26,27 +26,32 @@ class ArchivedFile:
     already_archived: bool
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def archive_file(path: Path, archive_root: Path) -> ArchivedFile:
-    sha = sha256_of(path)
-    target_dir = archive_root / sha[:2] / sha
-    target = target_dir / path.name
-    existing = [p for p in target_dir.iterdir()] if target_dir.exists() else []
-    if existing:
-        return ArchivedFile(sha, path.name, existing[0], existing[0].stat().st_size, True)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target_dir / f".incoming-{os.getpid()}"
-    shutil.copyfile(path, tmp)
-    if sha256_of(tmp) != sha:
-        tmp.unlink()
-        raise OSError(f"{path.name}: file changed while it was being archived")
-    os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-    os.replace(tmp, target)
-    return ArchivedFile(sha, path.name, target, target.stat().st_size, False)
+    """Copy ``path`` into the archive and name the copy by the hash of the bytes it holds.
+    Copying first (in the kernel) and hashing the copy reads the file once instead of
+    hashing it on both sides; a file whose size or modification time changed while it
+    was copied is refused, not archived."""
+    before = path.stat()
+    archive_root.mkdir(parents=True, exist_ok=True)
+    tmp = archive_root / f".incoming-{os.getpid()}-{path.name}"
+    try:
+        shutil.copyfile(path, tmp)
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            raise OSError(f"{path.name}: file changed while it was being archived")
+        digest = hashlib.sha256()
+        with open(tmp, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        sha = digest.hexdigest()
+        target_dir = archive_root / sha[:2] / sha
+        existing = [p for p in target_dir.iterdir()] if target_dir.exists() else []
+        if existing:
+            return ArchivedFile(sha, path.name, existing[0], existing[0].stat().st_size, True)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        target = target_dir / path.name
+        os.replace(tmp, target)
+        return ArchivedFile(sha, path.name, target, target.stat().st_size, False)
+    finally:
+        tmp.unlink(missing_ok=True)

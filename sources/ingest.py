@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,7 +33,7 @@ from sources.connectors import (
 )
 from sources.errors import SourceFormatError
 from sources.parsed import VINTAGE, Candidate
-from sources.records import RecordSource
+from sources.records import Prepared, RecordSource
 from sources.regions import RegionResolver, default_resolver
 from sources.units import UnknownUnitError, parse_unit
 from warehouse.store import first_row
@@ -226,6 +227,7 @@ def stage_archived(
     *,
     resolver: RegionResolver | None = None,
     catalogue: Catalogue | None = None,
+    prepared: Prepared | None = None,
 ) -> FileResult:
     """Parse an archived file and replace its rows in staging and quarantine.
 
@@ -235,7 +237,7 @@ def stage_archived(
     kind = detect_kind(archived.archive_path)
     source = record_source(kind)
     if source is not None:
-        return _stage_records(con, archived, options, source)
+        return _stage_records(con, archived, options, source, prepared)
     resolver = resolver or default_resolver()
     catalogue = catalogue or default_catalogue()
     parsed = connector(kind).parse(archived.archive_path, options)
@@ -336,6 +338,7 @@ def _stage_records(
     archived: ArchivedFile,
     options: IngestOptions,
     source: RecordSource,
+    prepared: Prepared | None = None,
 ) -> FileResult:
     """Stage a record file (filings, designation lists) into its own table."""
     before = con.execute(
@@ -345,7 +348,7 @@ def _stage_records(
         con, "SELECT ingested_at FROM raw.files WHERE sha256 = ?", [archived.sha256]
     )
     con.execute("DELETE FROM raw.files WHERE sha256 = ?", [archived.sha256])
-    staged = source.stage(con, archived)
+    staged = source.stage(con, archived, prepared) if prepared else source.stage(con, archived)
     now = datetime.now(UTC).replace(tzinfo=None)
     meta = staged.meta
     _insert_file_row(
@@ -452,14 +455,28 @@ def ingest_file(
     A file that cannot be read raises SourceFormatError and nothing of it is kept."""
     options = options or IngestOptions()
     kind = validate_file(path, options)
-    archived = archive_file(path, archive_root)
+    source = record_source(kind)
+    prepared: Prepared | None = None
+    if source is not None and source.prepare is not None:
+        # A large file is read while it is copied into the archive: the two overlap.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            archiving = pool.submit(archive_file, path, archive_root)
+            try:
+                prepared = source.prepare(con, path, archive_root)
+            finally:
+                archived = archiving.result()
+    else:
+        archived = archive_file(path, archive_root)
     try:
         register_archived(con, archived, kind, options)
-        result = stage_archived(con, archived, options)
+        result = stage_archived(con, archived, options, prepared=prepared)
     except SourceFormatError:
         if not archived.already_archived:  # keep the archive to what the warehouse holds
             archived.archive_path.unlink(missing_ok=True)
             archived.archive_path.parent.rmdir()
         raise
+    finally:
+        if prepared is not None:
+            prepared.discard()
     result.path = path
     return result

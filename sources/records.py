@@ -13,8 +13,6 @@ from pathlib import Path
 
 import duckdb
 
-from sources.archive import ArchivedFile
-
 
 @dataclass
 class RecordsStaged:
@@ -31,4 +29,15 @@ class RecordSource:
     table: str  # the staging table its rows go to
     sniff: Callable[[Path, bytes], bool]  # cheap, never raises
     check: Callable[[Path], None]  # raises SourceFormatError when the file cannot be read
-    stage: Callable[[duckdb.DuckDBPyConnection, ArchivedFile], RecordsStaged]
+    stage: Callable[..., RecordsStaged]  # (con, archived[, prepared])
+    # Optional: the heavy read of a file that needs its bytes but not its hash, run while
+    # the file is being archived (``greenstat ingest``); what it returns is handed to
+    # ``stage`` as ``prepared``, which must still accept None (restaging from the archive).
+    prepare: Callable[[duckdb.DuckDBPyConnection, Path, Path], Prepared | None] | None = None
+
+
+class Prepared:
+    """What a source's ``prepare`` read ahead; ``discard`` frees it when unused."""
+
+    def discard(self) -> None:
+        """Nothing to free by default."""

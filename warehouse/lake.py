@@ -85,6 +85,29 @@ def publish_lake_view(con: duckdb.DuckDBPyConnection, lake: Path, t: Table) -> N
         con.execute(stmt)
 
 
+LAKE_PARQUET = "FORMAT parquet, COMPRESSION snappy"  # as fast to write as DuckDB can
+
+
+def place_file(lake: Path, t: Table, sha256: str, value: str, file: Path) -> None:
+    """Make ``file`` the only one of this archived file's in the table, in partition
+    ``value`` (renamed into place: a reader sees the old file or the new one)."""
+    base = table_dir(lake, t)
+    part = str(t.lake_partition)
+    target = base / f"{part}={value}" / f"{sha256}.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(file, target)
+    _drop_other_partitions(base, part, sha256, {value})
+
+
+def _drop_other_partitions(base: Path, part: str, sha256: str, keep: set[str]) -> None:
+    for old in base.glob(f"{part}=*/{sha256}.parquet"):
+        if old.parent.name.split("=", 1)[1] not in keep:
+            old.unlink()
+    for d in base.glob(f"{part}=*"):
+        if d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+
+
 def write_file_partitions(
     con: duckdb.DuckDBPyConnection,
     lake: Path,
@@ -106,7 +129,7 @@ def write_file_partitions(
     part = str(t.lake_partition)
     scratch = base / f".incoming-{sha256}-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
-    options = "FORMAT parquet, COMPRESSION snappy"  # as fast to write as DuckDB can
+    options = LAKE_PARQUET
     produced: dict[str, list[Path]] = {}
     try:
         if len(values) == 1:
@@ -137,12 +160,7 @@ def write_file_partitions(
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(files[0], target)
             written[value] = int(n[0])
-        for old in base.glob(f"{part}=*/{sha256}.parquet"):
-            if old.parent.name.split("=", 1)[1] not in written:
-                old.unlink()
-        for d in base.glob(f"{part}=*"):
-            if d.is_dir() and not any(d.iterdir()):
-                d.rmdir()
+        _drop_other_partitions(base, part, sha256, set(written))
         return written
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
