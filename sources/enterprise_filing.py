@@ -30,11 +30,12 @@ import duckdb
 import pyarrow as pa
 
 from sources.archive import ArchivedFile
-from sources.credit_code import problem_sql
+from sources.credit_code import create_problem_table
 from sources.errors import SourceFormatError
 from sources.filing_columns import DATA_KIND_COLUMN, FILING_COLUMNS, FilingColumn
 from sources.records import RecordSource, RecordsStaged
 from sources.units import MISSING_MARKERS, UnknownUnitError, parse_unit
+from warehouse.store import first_row
 from warehouse.tables import ENV_GRADES
 
 KIND = "enterprise_filing"
@@ -490,10 +491,6 @@ CREATE OR REPLACE TEMP TABLE _divisions_by_year AS
 CREATE OR REPLACE TEMP TABLE _division_sections AS
   SELECT substr(industry_code, 2, 2) AS digits, section
   FROM ref.industries WHERE level = 'division';
-CREATE OR REPLACE TEMP TABLE _codes AS
-SELECT credit_code, {problem_sql("credit_code")} AS problem
-FROM (SELECT DISTINCT credit_code FROM _filing_in WHERE credit_code IS NOT NULL);
-DELETE FROM _codes WHERE problem IS NULL;
 CREATE OR REPLACE TEMP TABLE _regions AS
 SELECT r.gb2260, r.year, d.region_code, d.province_code,
        CASE WHEN d.gb2260 IS NOT NULL THEN NULL
@@ -541,14 +538,19 @@ _AS_READ = (
 # Among rows breaking no rule: the first filing of an enterprise and year is staged,
 # any later one (this file or a file staged before) is quarantined naming the first.
 # Only the enterprise-years that occur twice are looked at: usually there are none.
-_REPEATED_SQL = """
+# A row is only ever staged for a year from FIRST_DIVISION_YEAR (no division code is
+# known before) to this year (no filing from the future), so only those years can repeat.
+_REPEATED_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _repeated AS
-WITH twice AS (  -- grouping one hash, not a string and a year, halves the cost
-  SELECT hash(credit_code, year) AS h FROM _filing_in WHERE credit_code IS NOT NULL
-  GROUP BY ALL HAVING count(*) > 1
+WITH twice AS (  -- enterprises with fewer distinct years than filings: a bitstring each
+  SELECT credit_code FROM _filing_in
+  WHERE credit_code IS NOT NULL AND year BETWEEN {FIRST_DIVISION_YEAR} AND $this_year$
+  GROUP BY credit_code
+  HAVING count(*) > bit_count(bitstring_agg((year - {FIRST_DIVISION_YEAR})::INTEGER, 0,
+                                            $this_year$ - {FIRST_DIVISION_YEAR}))
 )
-SELECT credit_code, year FROM _filing_in
-WHERE credit_code IS NOT NULL AND hash(credit_code, year) IN (FROM twice)
+SELECT credit_code, year FROM _filing_in SEMI JOIN twice USING (credit_code)
+WHERE year BETWEEN {FIRST_DIVISION_YEAR} AND $this_year$
 GROUP BY ALL HAVING count(*) > 1
 UNION
 SELECT DISTINCT e.credit_code, e.year FROM staging.enterprise_filings e
@@ -617,15 +619,26 @@ def stage(
     for statement in _REFERENCE_SQL.replace("$this_year$", str(this_year)).split(";"):
         if statement.strip():
             con.execute(statement)
+    bad_codes = create_problem_table(con, "_codes", "_filing_in")
     con.execute("DELETE FROM staging.enterprise_filings WHERE archive_sha256 = ?", [sha])
     con.execute("DELETE FROM quality.quarantine WHERE archive_sha256 = ?", [sha])
-    con.execute(_REPEATED_SQL, {"sha": sha})
+    con.execute(_REPEATED_SQL.replace("$this_year$", str(this_year)), {"sha": sha})
     con.execute(_SECOND_FILINGS_SQL, {"sha": sha})
     columns = ", ".join(f"{sql} AS {col}" for col, sql in STAGED.items())
+    # Usually no credit code is wrong and no filing repeats: then the staged rows need
+    # neither join, each of which every row would probe.
+    checked, seconds = _CHECKED, " ANTI JOIN _filing_seconds s USING (source_row)"
+    if not bad_codes:
+        checked = checked.replace(
+            "LEFT JOIN _codes code USING (credit_code)",
+            "LEFT JOIN (SELECT NULL::VARCHAR AS problem) code ON true",
+        )
+    if not (first_row(con, "SELECT count(*) FROM _filing_seconds") or (0,))[0]:
+        seconds = ""
     con.execute(
         f"""INSERT INTO staging.enterprise_filings BY NAME
             SELECT {columns}, $sha AS archive_sha256
-            FROM {_CHECKED} ANTI JOIN _filing_seconds s USING (source_row)
+            FROM {checked}{seconds}
             WHERE {_OK}""",
         {"sha": sha},
     )

@@ -71,7 +71,7 @@ def _reasons(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
 
 BAD_ROWS = {
     3: (_filing(credit_code="91110000600037342L"), "organisation code check character"),
-    4: (_filing(credit_code="91110000600037341K"), "check character is wrong (GB 32100)"),
+    4: (_filing(credit_code="91110000600037341K"), "check character 'K' should be 'L' (GB 32100)"),
     5: (_filing(region_code="119999"), "is not a GB/T 2260 code"),
     6: (_filing(region_code="110103", year=2015), "was not in use in 2015"),
     7: (_filing(industry_code="D3011"), "is not a GB/T 4754-2017"),
