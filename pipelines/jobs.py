@@ -20,7 +20,7 @@ from pipelines.assets import (
     staging_observations,
 )
 from pipelines.grid_assets import green_power, metered_electricity
-from pipelines.partitions import monthly, yearly
+from pipelines.partitions import yearly
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -48,8 +48,7 @@ annual_job = dg.define_asset_job(
 
 monthly_job = dg.define_asset_job(
     "monthly_job",
-    selection=[metered_electricity],
-    partitions_def=monthly,
+    selection=[metered_electricity],  # monthly partitions: the asset's own
     description="Roll up enterprise metering for a month or a range of months (backfills)",
 )
 # Metering for a month is complete once the month has ended in Beijing; roll it up on the
