@@ -18,10 +18,13 @@ python-stdnum's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 import numpy as np
-import pyarrow as pa
 from stdnum.cn import uscc
+
+from warehouse.store import first_row
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015 code characters
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 3^i mod 31
@@ -83,22 +86,9 @@ _USCC_W = np.array(USCC_WEIGHTS, dtype=np.int32)
 _ORG_W = np.array(ORG_WEIGHTS, dtype=np.int32)
 
 
-def valid_mask(codes: pa.Array) -> np.ndarray:
-    """Which of ``codes`` (an Arrow string array) are valid, all in one vectorised pass
-    over the bytes: staging checks hundreds of thousands of distinct codes, where
-    :func:`problem` per code costs seconds. Holds to :func:`problem`'s answers."""
-    codes = codes.cast(pa.large_binary())
-    n = len(codes)
-    offsets = np.frombuffer(codes.buffers()[1], dtype=np.int64)[codes.offset : codes.offset + n + 1]
-    lengths = np.diff(offsets)
-    valid = lengths == 18
-    if codes.null_count:
-        valid &= ~np.asarray(codes.is_null().to_numpy(zero_copy_only=False))
-    if not valid.any():
-        return valid
-    data = np.frombuffer(codes.buffers()[2], dtype=np.uint8)
-    rows = np.flatnonzero(valid)
-    chars = data[offsets[rows, None] + np.arange(18)]  # the 18 bytes of each candidate
+def _valid_rows(chars: np.ndarray) -> np.ndarray:
+    """For an (n, 18) array of code bytes: which rows are valid codes, in one vectorised
+    pass. Holds to :func:`problem`'s answers (tests compare them)."""
     values = _USCC_VALUE[chars]
     ok = (
         (values >= 0).all(axis=1)
@@ -108,31 +98,48 @@ def valid_mask(codes: pa.Array) -> np.ndarray:
     org = 11 - (_ORG_VALUE[chars[:, 8:16]] * _ORG_W).sum(axis=1) % 11
     ok &= chars[:, 16] == np.where(org == 10, ord("X"), np.where(org == 11, ord("0"), 48 + org))
     ok &= values[:, 17] == (31 - (values[:, :17] * _USCC_W).sum(axis=1) % 31) % 31
-    valid[rows] = ok
+    return ok
+
+
+def _invalid_in(joined: str) -> list[str]:
+    """The invalid codes in ``joined``: 18-character ASCII codes written one after the
+    other (the shape DuckDB hands them over in, one string for all of them)."""
+    chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    return [joined[18 * i : 18 * i + 18] for i in np.flatnonzero(~_valid_rows(chars))]
+
+
+def valid_mask(codes: Sequence[str | None]) -> np.ndarray:
+    """Which of ``codes`` are valid (None is not), vectorised over the fixed-width ones."""
+    fixed = [i for i, c in enumerate(codes) if c is not None and len(c) == 18 and c.isascii()]
+    valid = np.zeros(len(codes), dtype=bool)
+    if fixed:
+        joined = "".join(str(codes[i]) for i in fixed)
+        chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        valid[fixed] = _valid_rows(chars)
     return valid
 
 
-def problems(codes: pa.Array) -> dict[str, str]:
-    """The invalid codes among ``codes`` (nulls skipped), each with its reason."""
-    bad = codes.filter(pa.array(~valid_mask(codes))).drop_null()
-    return {c: str(problem(c)) for c in bad.to_pylist()}
+def problems(codes: Sequence[str | None]) -> dict[str, str]:
+    """The invalid codes among ``codes`` (None skipped), each with its reason."""
+    mask = valid_mask(codes)
+    return {str(c): str(problem(c)) for c, ok in zip(codes, mask, strict=True) if c and not ok}
 
 
 def create_problem_table(con: duckdb.DuckDBPyConnection, table: str, source: str) -> int:
     """Temporary table ``table`` (credit_code, problem): each distinct invalid code in
     the ``credit_code`` column of ``source`` (a table or subquery), with its reason.
-    Returns how many there are (usually none)."""
-    result = con.sql(
-        f"SELECT DISTINCT credit_code FROM {source} WHERE credit_code IS NOT NULL"
-    ).arrow()
-    read = result.read_all() if isinstance(result, pa.RecordBatchReader) else result
-    found = problems(read.column(0).combine_chunks()) if read.num_rows else {}
+    Returns how many there are (usually none). The fixed-width codes come from DuckDB
+    as one string and are checked as bytes; the few of other widths are invalid anyway
+    and only need their reason."""
+    distinct = f"(SELECT DISTINCT credit_code FROM {source} WHERE credit_code IS NOT NULL)"
+    fixed = "strlen(credit_code) = 18 AND length(credit_code) = 18"  # 18 ASCII characters
+    joined = first_row(con, f"SELECT string_agg(credit_code, '') FROM {distinct} WHERE {fixed}")
+    bad = _invalid_in(joined[0]) if joined and joined[0] else []
+    bad += [c for (c,) in con.execute(f"SELECT * FROM {distinct} WHERE NOT ({fixed})").fetchall()]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (credit_code VARCHAR, problem VARCHAR)")
-    if found:
-        rows = pa.table({"credit_code": list(found), "problem": list(found.values())})
-        con.register("_code_problems", rows)
-        try:
-            con.execute(f"INSERT INTO {table} SELECT * FROM _code_problems")
-        finally:
-            con.unregister("_code_problems")
-    return len(found)
+    if bad:
+        con.execute(
+            f"INSERT INTO {table} SELECT unnest($codes), unnest($problems)",
+            {"codes": bad, "problems": [str(problem(c)) for c in bad]},
+        )
+    return len(bad)

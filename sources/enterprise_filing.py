@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from sources.archive import ArchivedFile
 from sources.credit_code import create_problem_table
@@ -357,6 +356,8 @@ def _filing_in_sql(typed: str, this_year: int) -> str:
 
 
 def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, mapped: list[Mapped]) -> None:
+    import pyarrow as pa  # lazily: not needed to ingest metering
+
     header, rows = _excel_table(path)
     index = {h: i for i, h in enumerate(header)}
     data = {"source_row": pa.array(range(2, len(rows) + 2), pa.int32())}

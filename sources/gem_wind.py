@@ -35,7 +35,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from sources.archive import ArchivedFile
 from sources.errors import SourceFormatError
@@ -349,6 +348,8 @@ def conform(phases: list[Phase], release_year: int) -> tuple[list[dict], list[tu
 
 
 def stage(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) -> RecordsStaged:
+    import pyarrow as pa  # lazily: not needed to ingest metering
+
     got = read(archived.archive_path)
     release_year = int(got.vintage[:4]) if got.vintage else datetime.now(UTC).year
     rows, rejects = conform(got.phases, release_year)

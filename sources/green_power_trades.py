@@ -23,7 +23,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from sources.archive import ArchivedFile
 from sources.credit_code import problem as credit_code_problem
@@ -178,6 +177,8 @@ def conform(
 
 def stage(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) -> RecordsStaged:
     """Replace this file's rows in staging.green_power_trades and quality.quarantine."""
+    import pyarrow as pa  # lazily: not needed to ingest metering
+
     header, rows, encoding = _read(archived.archive_path)
     good, bad = conform(header, rows)
     sha, name = archived.sha256, archived.original_name

@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from sources.archive import ArchivedFile
 from sources.errors import SourceFormatError
@@ -93,6 +92,8 @@ def _quoted(name: str) -> str:
 
 def stage(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) -> RecordsStaged:
     """Replace this file's cells in staging.grid_load_hourly and quality.quarantine."""
+    import pyarrow as pa  # lazily: not needed to ingest metering
+
     path, name, sha = archived.archive_path, archived.original_name, archived.sha256
     header = _header(path)
     index_layout = header[0] == INDEX_HEADER

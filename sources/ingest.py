@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from sources.archive import ArchivedFile, archive_file
 from sources.catalogue import Catalogue, default_catalogue
@@ -41,6 +41,10 @@ from warehouse.tables import OBSERVATIONS, QUARANTINE
 
 __all__ = ["KIND_EXTRACT", "KIND_NBS", "IngestOptions", "detect_kind", "ingest_file"]
 HEAD_BYTES = 8192
+
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,8 @@ def _conform(
 
 
 def _arrow(rows: Sequence[dict[str, object]], names: list[str]) -> pa.Table:
+    import pyarrow as pa  # lazily: not needed to ingest metering
+
     return pa.table({n: [r.get(n) for r in rows] for n in names})
 
 

@@ -24,7 +24,6 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from sources.admin_divisions import place_names
 from sources.archive import ArchivedFile
@@ -293,6 +292,8 @@ def conform(entries: list[Entry], data_kind: str = "official") -> tuple[list[dic
 
 
 def stage(con: duckdb.DuckDBPyConnection, archived: ArchivedFile) -> RecordsStaged:
+    import pyarrow as pa  # lazily: not needed to ingest metering
+
     layout, entries = read_entries(archived.archive_path)
     rows, rejects = conform(entries)
     sha = archived.sha256

@@ -7,7 +7,7 @@ warehouse follows the descriptions without a rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import duckdb
 
@@ -44,10 +44,24 @@ def _partition_sql(t: Table, text: str) -> str:
     return f"{text}::{t.column(str(t.lake_partition)).type}"
 
 
-def lake_view_sql(t: Table, files: Sequence[str]) -> list[str]:
+def unnumbered_files(con: duckdb.DuckDBPyConnection, t: Table, files: Sequence[str]) -> set[str]:
+    """The files of a lake table holding no source_row column (read off their footers)."""
+    if not files or "source_row" not in lake_stored_columns(t):
+        return set()
+    listed = "[" + ", ".join(_quote(f) for f in files) + "]"
+    numbered = con.sql(
+        f"SELECT DISTINCT file_name FROM parquet_schema({listed}) WHERE name = 'source_row'"
+    ).fetchall()
+    return set(files) - {f for (f,) in numbered}
+
+
+def lake_view_sql(t: Table, files: Sequence[str], unnumbered: Collection[str] = ()) -> list[str]:
     """CREATE OR REPLACE VIEW statements for a lake table and its files view over exactly
     these Parquet files (an explicit list: the published warehouse names the files it
-    accounted for, and an empty lake is an empty view, not an error)."""
+    accounted for, and an empty lake is an empty view, not an error). ``unnumbered``:
+    files with no source_row column, which hold every record of their source file in
+    order (written in one streaming pass, which cannot number rows): a row's number is
+    its place in the file, the header being row 1."""
     part = str(t.lake_partition)
     if not files:
         cols = ", ".join(f'NULL::{c.type} AS "{c.name}"' for c in t.columns)
@@ -68,19 +82,24 @@ def lake_view_sql(t: Table, files: Sequence[str]) -> list[str]:
         else f'"{c.name}"'
         for c in t.columns
     )
-    # A file whose source_row is NULL holds every record of its source file in order
-    # (written in one streaming pass, which cannot number rows): its row is its place.
-    numbered = "source_row" in lake_stored_columns(t)
     replace = f"{_partition_sql(t, part)} AS {part}"
+    sha = f"regexp_extract(filename, '{LAKE_FILE_SHA}', 1) AS archive_sha256"
+    options = f"hive_partitioning = true, hive_types = {{'{part}': 'VARCHAR'}}, filename = true"
+    reads = []
+    numbered = [f for f in files if f not in set(unnumbered)]
     if numbered:
-        replace += ", coalesce(source_row, (file_row_number + 2)::INTEGER) AS source_row"
-    inner = (
-        f"SELECT * {'EXCLUDE (file_row_number) ' if numbered else ''}REPLACE ({replace}), "
-        f"regexp_extract(filename, '{LAKE_FILE_SHA}', 1) AS archive_sha256 "
-        f"FROM read_parquet({listed}, hive_partitioning = true, "
-        f"hive_types = {{'{part}': 'VARCHAR'}}, filename = true"
-        f"{', file_row_number = true' if numbered else ''})"
-    )
+        listed_n = "[" + ", ".join(_quote(f) for f in numbered) + "]"
+        reads.append(
+            f"SELECT * REPLACE ({replace}), {sha} FROM read_parquet({listed_n}, {options})"
+        )
+    if len(numbered) < len(files):
+        listed_u = "[" + ", ".join(_quote(f) for f in files if f in set(unnumbered)) + "]"
+        reads.append(
+            f"SELECT * EXCLUDE (file_row_number) REPLACE ({replace}), "
+            f"(file_row_number + 2)::INTEGER AS source_row, {sha} "
+            f"FROM read_parquet({listed_u}, {options}, file_row_number = true)"
+        )
+    inner = " UNION ALL BY NAME ".join(reads)
     in_path = f"regexp_extract(file_name, '/{part}=([^/]+)/', 1)"
     meta = (
         f"SELECT regexp_extract(file_name, '{LAKE_FILE_SHA}', 1) AS archive_sha256, "
@@ -164,7 +183,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                     con.execute(stmt)
             elif set(t.column_names) != present:  # the description changed: same files
                 files = [f for (f,) in con.sql(f"SELECT file FROM {files_view(t)}").fetchall()]
-                for stmt in lake_view_sql(t, files):
+                for stmt in lake_view_sql(t, files, unnumbered_files(con, t, files)):
                     con.execute(stmt)
         elif present is None:
             con.execute(create_table_sql(t))

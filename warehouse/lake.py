@@ -79,9 +79,10 @@ def lake_files(lake: Path, t: Table) -> list[Path]:
 
 def publish_lake_view(con: duckdb.DuckDBPyConnection, lake: Path, t: Table) -> None:
     """Point the table's views at the files now in the lake (with their comments)."""
-    from warehouse.ddl import comment_sql, lake_view_sql  # ddl <- store <- lake otherwise
+    from warehouse.ddl import comment_sql, lake_view_sql, unnumbered_files  # ddl <- store <- lake
 
-    for stmt in [*lake_view_sql(t, [str(f) for f in lake_files(lake, t)]), *comment_sql(t)]:
+    files = [str(f) for f in lake_files(lake, t)]
+    for stmt in [*lake_view_sql(t, files, unnumbered_files(con, t, files)), *comment_sql(t)]:
         con.execute(stmt)
 
 

@@ -7,7 +7,6 @@ import dataclasses
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from sources.admin_divisions import admin_divisions
 from sources.catalogue import load_indicators
@@ -38,6 +37,8 @@ def load_ceads_sectors(path: Path = CEADS_SECTORS_CSV) -> list[dict[str, object]
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    import pyarrow as pa  # lazily: not needed to ingest metering
+
     regions = load_regions()
     ref_regions = pa.table(  # noqa: F841 (read by DuckDB by name)
         {
