@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.filings import bench_filings
 from bench.metering import bench_meter_ingest, bench_meter_rollup
+from bench.quality import bench_quality
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -71,6 +72,7 @@ def main() -> int:
         bench_filings(REPEATS),
         bench_meter_ingest(REPEATS),
         bench_meter_rollup(),
+        bench_quality(REPEATS),
     ]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     meta = {

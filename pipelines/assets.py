@@ -11,16 +11,20 @@ import duckdb
 
 from pipelines.partitions import yearly
 from pipelines.resources import WarehouseResource
+from pipelines.suite_checks import suite_asset_checks
 from quality.checks import (
     CONFLICTS,
     MART_PROVENANCE,
     BlockingCheckError,
+    audit_checks,
     gate,
     run_checks,
     structural_checks,
 )
+from quality.corrections import UNMATCHED, CorrectionsError, apply_register
 from quality.plausibility import PLAUSIBILITY_CHECKS
-from quality.reconcile import designation_counts_vs_stated
+from quality.reconcile import designation_counts_vs_stated, run_reconciliations
+from quality.report import record_release
 from reports.site import build_site
 from sources.archive import archive_file
 from sources.errors import SourceFormatError
@@ -37,7 +41,21 @@ from warehouse.enterprises import build_enterprises, build_green_manufacturing
 from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
 from warehouse.ref import load_reference
 from warehouse.store import first_row
-from warehouse.tables import ENTERPRISES, GREEN_MANUFACTURING, INDICATOR_VALUES, TABLES
+from warehouse.tables import (
+    CO2_RECONCILIATION,
+    ENTERPRISE_DESIGNATIONS,
+    ENTERPRISE_FILINGS,
+    ENTERPRISES,
+    GREEN_MANUFACTURING,
+    GREEN_POWER_TRADES,
+    GRID_LOAD_HOURLY,
+    INDICATOR_PROGRESS,
+    INDICATOR_VALUES,
+    OBSERVATIONS,
+    REVISIONS,
+    TABLES,
+    WIND_FARM_PHASES,
+)
 
 
 class RawFilesConfig(dg.Config):
@@ -162,6 +180,34 @@ def staging_observations(
     group_name="staging",
     kinds={"duckdb"},
     deps=[staging_observations],
+    description="Apply the approved entries of the corrections register (quality/corrections.csv "
+    "and $GREENSTAT_HOME/corrections.csv) to staging; every entry and what it changed is "
+    "recorded in quality.corrections",
+)
+def corrections(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.warehouse().write() as con:
+        try:
+            done = apply_register(con, warehouse.home().root)
+        except CorrectionsError as exc:
+            raise dg.Failure(f"{exc}; nothing published") from exc
+    return dg.MaterializeResult(
+        metadata={
+            "entries": dg.MetadataValue.int(len(done.outcomes)),
+            "applied": dg.MetadataValue.int(len(done.applied)),
+            "years_changed": dg.MetadataValue.text(
+                ", ".join(str(y) for y in sorted(done.changed_years)) or "none"
+            ),
+            "outcomes": dg.MetadataValue.md(
+                "\n".join(f"- {o.line()}" for o in done.outcomes) or "register empty"
+            ),
+        }
+    )
+
+
+@dg.asset(
+    group_name="staging",
+    kinds={"duckdb"},
+    deps=[staging_observations],
     description="staging.enterprises: one row per enterprise or park seen in filings and "
     "designation lists",
 )
@@ -217,7 +263,7 @@ def green_manufacturing_vs_stated(
 @dg.asset(
     group_name="marts",
     kinds={"duckdb", "parquet"},
-    deps=[staging_observations, green_manufacturing, dg.AssetKey("green_power")],
+    deps=[staging_observations, corrections, green_manufacturing, dg.AssetKey("green_power")],
     partitions_def=yearly,
     backfill_policy=dg.BackfillPolicy.single_run(),
     description="Newest official value per region, indicator and year",
@@ -244,24 +290,43 @@ def indicator_values(
     )
 
 
+# The suites of the yearly marts, on the run's year range, and every mart value traced.
+indicator_values_structure = suite_asset_checks(
+    indicator_values,
+    [INDICATOR_VALUES, REVISIONS, CO2_RECONCILIATION],
+    extra_blocking=[MART_PROVENANCE],
+    partitioned_by_year=True,
+)
+
+
 @dg.asset_check(
     asset=indicator_values,
-    blocking=True,
-    description="One value per region, indicator and year; known data kinds",
+    blocking=False,
+    # Run as soon as the marts are built, before the quality page is written.
+    op_tags={"dagster/priority": "10"},
+    description="Reconciliations: provinces against the nation, year-over-year jumps, "
+    "revisions between vintages, CEADs against Cui et al.; both numbers reported, neither "
+    "altered. Also records this run's release of indicator values.",
 )
-def indicator_values_structure(
+def indicator_values_reconciliations(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    keys = context.run.tags.get("dagster/partition")
-    start = context.run.tags.get("dagster/asset_partition_range_start", keys)
-    end = context.run.tags.get("dagster/asset_partition_range_end", keys)
-    where = f"year BETWEEN {int(start)} AND {int(end)}" if start and end else None
-    part = f"{start}..{end}" if start and end else None
-    return _check_result(
-        context.run.run_id,
-        warehouse,
-        [MART_PROVENANCE, *structural_checks(INDICATOR_VALUES, where)],
-        part,
+    with warehouse.warehouse().write() as con:
+        found = run_reconciliations(con, run_id=context.run.run_id)
+        released = record_release(con, context.run.run_id)
+    differ = [f for f in found if not f.passed]
+    return dg.AssetCheckResult(
+        passed=not differ,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(sorted({f.check_name for f in differ}))
+        or f"{len(found)} reconciliations agree",
+        metadata={
+            "compared": dg.MetadataValue.int(len(found)),
+            "differ": dg.MetadataValue.md(
+                "\n".join(f"- {f.line()}\n\n  `{f.rows_query}`" for f in differ) or "none"
+            ),
+            "release_values": dg.MetadataValue.int(released),
+        },
     )
 
 
@@ -320,13 +385,15 @@ def indicator_progress(warehouse: WarehouseResource) -> dg.MaterializeResult:
     group_name="quality",
     kinds={"duckdb"},
     deps=[indicator_values, indicator_progress],
-    description="Structural audit of every table, recorded in quality.check_results",
+    description="Every table's expectation suite, recorded in quality.check_results: "
+    "tables an asset check validated in this run are skipped, lake tables are checked "
+    "one partition at a time and only where a file is newer than the last check",
 )
 def quality_audit(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    checks = [c for t in TABLES for c in structural_checks(t)]
     with warehouse.warehouse().write() as con:
+        checks = audit_checks(con, TABLES, context.run.run_id)
         outcomes = run_checks(con, checks, run_id=context.run.run_id)
         quarantined = first_row(con, "SELECT count(*) FROM quality.quarantine")
     failed = [o.line() for o in outcomes if not o.passed]
@@ -342,20 +409,35 @@ def quality_audit(
 @dg.asset(
     group_name="reports",
     kinds={"html"},
-    deps=[indicator_values, indicator_progress, quality_audit],
-    description="The offline report site, $GREENSTAT_HOME/site/index.html",
+    deps=[
+        indicator_values,
+        indicator_progress,
+        green_manufacturing,
+        dg.AssetKey("green_power"),
+        quality_audit,
+    ],
+    description="The offline report site: a dashboard per region, a page per target, topic "
+    "pages with Altair charts (PNG/SVG exports) and the quality summary, "
+    "$GREENSTAT_HOME/site/index.html",
 )
 def report_site(warehouse: WarehouseResource) -> dg.MaterializeResult:
     h = warehouse.home()
     with warehouse.warehouse().connect_read() as con:
         index = build_site(con, h.site)
-    return dg.MaterializeResult(metadata={"index": dg.MetadataValue.path(str(index))})
+    return dg.MaterializeResult(
+        metadata={
+            "index": dg.MetadataValue.path(str(index)),
+            "pages": dg.MetadataValue.int(sum(1 for _ in h.site.rglob("*.html"))),
+            "chart_exports": dg.MetadataValue.int(sum(1 for _ in h.site.glob("charts/*.png"))),
+        }
+    )
 
 
 ALL_ASSETS = [
     ref_tables,
     raw_files,
     staging_observations,
+    corrections,
     enterprises,
     green_manufacturing,
     indicator_values,
@@ -363,12 +445,22 @@ ALL_ASSETS = [
     quality_audit,
     report_site,
 ]
-staging_observations_structure = gate_check(
+# The staged tables' suites, and the rows-in accounting, uniqueness and references of
+# the staging gate (its structural rules are the suites' own).
+staging_observations_structure = suite_asset_checks(
     staging_observations,
-    "staging_observations_structure",
-    STAGING_GATE,
-    "Structural rules and rows-in accounting; a failure stops the marts",
+    [
+        OBSERVATIONS,
+        ENTERPRISE_DESIGNATIONS,
+        ENTERPRISE_FILINGS,
+        GRID_LOAD_HOURLY,
+        WIND_FARM_PHASES,
+        GREEN_POWER_TRADES,
+    ],
+    extra_blocking=[c for c in STAGING_GATE if c.expectation is None],
 )
+enterprises_structure = suite_asset_checks(enterprises, [ENTERPRISES])
+green_manufacturing_structure = suite_asset_checks(green_manufacturing, [GREEN_MANUFACTURING])
 staging_observations_conflicts = gate_check(
     staging_observations,
     "staging_observations_conflicts",
@@ -383,16 +475,27 @@ staging_observations_plausibility = gate_check(
     "Implausible values and duplicated rows, reported for review and never fixed",
     blocking=False,
 )
-indicator_progress_structure = gate_check(
+corrections_matched = gate_check(
+    corrections,
+    "corrections_matched",
+    [UNMATCHED],
+    "Every approved correction matches a staged figure (an unmatched one is reported, "
+    "never silently ignored)",
+    blocking=False,
+)
+indicator_progress_structure = suite_asset_checks(
     indicator_progress,
-    "indicator_progress_structure",
-    PROGRESS_GATE,
-    "One row per target, every target present, statuses in the set",
+    [INDICATOR_PROGRESS],
+    extra_blocking=[c for c in PROGRESS_GATE if c.expectation is None],
 )
 
 ALL_CHECKS = [
     green_manufacturing_vs_stated,
+    corrections_matched,
+    indicator_values_reconciliations,
     staging_observations_structure,
+    enterprises_structure,
+    green_manufacturing_structure,
     staging_observations_conflicts,
     staging_observations_plausibility,
     indicator_values_structure,

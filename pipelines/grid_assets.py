@@ -6,6 +6,7 @@ import dagster as dg
 from pipelines.assets import _gate_or_fail, enterprises, gate_check, staging_observations
 from pipelines.partitions import monthly
 from pipelines.resources import WarehouseResource
+from pipelines.suite_checks import month_results, monthly_check_specs, suite_asset_checks
 from quality.capacity_checks import capacity_checks
 from quality.checks import structural_checks
 from warehouse.green_power import build_green_power
@@ -13,10 +14,14 @@ from warehouse.meter import build_meter_marts
 from warehouse.renewable_capacity import build_renewable_capacity
 from warehouse.tables import (
     ENTERPRISE_ELECTRICITY,
+    ENTERPRISE_METER_HOURLY,
     GREEN_POWER,
     REGION_METERED_ELECTRICITY,
     RENEWABLE_CAPACITY,
 )
+
+# Checked month by month with the rollups: the hourly lake partition and the mart rows.
+METERED_TABLES = [ENTERPRISE_METER_HOURLY, ENTERPRISE_ELECTRICITY, REGION_METERED_ELECTRICITY]
 
 
 @dg.asset(
@@ -62,6 +67,7 @@ def partition_months(keys: list[str]) -> list[str]:
     backfill_policy=dg.BackfillPolicy.single_run(),
     description="Metered electricity per enterprise and per region, by month and year, "
     "rolled up from staging.enterprise_meter_hourly (the lake's month partitions)",
+    check_specs=monthly_check_specs("metered_electricity", METERED_TABLES),
 )
 def metered_electricity(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -76,12 +82,16 @@ def metered_electricity(
                 *structural_checks(REGION_METERED_ELECTRICITY),
             ],
         )
+        checks = month_results(
+            con, "metered_electricity", METERED_TABLES, months, context.run.run_id
+        )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
             "months": dg.MetadataValue.text(f"{months[0]} to {months[-1]}"),
             "enterprises_per_month": dg.MetadataValue.json(counts),
-        }
+        },
+        check_results=checks,
     )
 
 
@@ -94,6 +104,8 @@ green_power_capacity = gate_check(
     blocking=False,
 )
 
+green_power_structure = suite_asset_checks(green_power, [RENEWABLE_CAPACITY, GREEN_POWER])
+
 GRID_ASSETS = [green_power]
-GRID_CHECKS = [green_power_capacity]
+GRID_CHECKS = [green_power_capacity, green_power_structure]
 MONTHLY_ASSETS = [metered_electricity]

@@ -8,6 +8,7 @@ import dagster as dg
 
 from greenstat.settings import home
 from pipelines.assets import (
+    corrections,
     enterprises,
     green_manufacturing,
     inbox_files,
@@ -30,8 +31,9 @@ SETTLE_SECONDS = 2.0
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=[ref_tables, raw_files, staging_observations, enterprises],
-    description="Load ref, archive and stage files (the inbox sensor runs it per new file)",
+    selection=[ref_tables, raw_files, staging_observations, enterprises, corrections],
+    description="Load ref, archive and stage files, then apply the corrections register "
+    "(the inbox sensor runs it per new file)",
 )
 annual_job = dg.define_asset_job(
     "annual_job",

@@ -1,17 +1,37 @@
-"""Blocking structural checks in plain DuckDB SQL, generated from the table descriptions.
+"""Checks in plain DuckDB SQL: the suites' expectations and the cross-table rules.
 
 Each check counts offending rows and carries the SQL that lists them, so a
-statistician can go from a failed check straight to the rows involved. Results
-are written to ``quality.check_results``.
+statistician can go from a failed check straight to the rows involved. Results are
+written to ``quality.check_results``, each with a GX ExpectationValidationResult so
+Data Docs render every check, suite expectation or not.
+
+The structural rules of a table (types, not null, sets, primary key) are the
+blocking expectations of its suite (``quality/suites/``, derived from
+``warehouse/tables.py`` by ``quality.suites``): ``structural_checks`` reads them from
+there, so a rule has one derivation and the pre-publish gates, the asset checks and
+the audit run the same thing. The rules below span tables and are written by hand.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import duckdb
 
+from quality.expectations import (
+    CRITICAL,
+    Batch,
+    Expectation,
+    ExpectationResult,
+    gx_version,
+    insert_results,
+    now_utc,
+    rows_query,
+    validate,
+)
+from quality.suites import suite_for
 from warehouse.ddl import files_view
 from warehouse.store import first_row
 from warehouse.tables import STAGED_TABLES, Table
@@ -25,6 +45,21 @@ class Check:
     rows_query: str  # lists offending rows
     threshold: str = "0 rows"
     description: str = ""
+    # Set when the check is a suite expectation run on a batch (natively, by the engine).
+    expectation: Expectation | None = None
+    batch: Batch | None = None
+
+    @classmethod
+    def of(cls, e: Expectation, batch: Batch) -> Check:
+        return cls(
+            f"{batch.table}.{e.name}",
+            batch.table,
+            "blocking" if e.blocking else "warning",
+            rows_query(e, batch),
+            description=e.description or e.type,
+            expectation=e,
+            batch=batch,
+        )
 
 
 class BlockingCheckError(RuntimeError):
@@ -36,61 +71,79 @@ class CheckOutcome:
     check: Check
     partition: str | None
     failing_rows: int
+    result: ExpectationResult | None = None
 
     @property
     def passed(self) -> bool:
-        return self.failing_rows == 0
+        return self.result.success if self.result is not None else self.failing_rows == 0
+
+    @property
+    def observed(self) -> str:
+        return self.result.observed() if self.result is not None else f"{self.failing_rows} rows"
+
+    @property
+    def threshold(self) -> str:
+        return self.result.threshold() if self.result is not None else self.check.threshold
 
     def line(self) -> str:
-        state = "passed" if self.passed else f"FAILED: {self.failing_rows} rows"
+        """One line: table and check, partition, expectation, observed value."""
         where = f" [{self.partition}]" if self.partition else ""
+        if self.result is not None and not self.passed:
+            e = self.result.expectation
+            return (
+                f"{self.check.name}{where}: FAILED ({e.type}): observed {self.observed}, "
+                f"expected {self.threshold}"
+            )
+        state = "passed" if self.passed else f"FAILED: {self.failing_rows} rows"
         return f"{self.check.name}{where}: {state}"
 
+    def gx(self, run_id: str | None) -> dict:
+        """The GX ExpectationValidationResult; a hand-written SQL check is GX's
+        ``unexpected_rows_expectation`` (a query listing the rows that break a rule)."""
+        if self.result is not None:
+            return self.result.gx(run_id)
+        c = self.check
+        return {
+            "success": self.passed,
+            "expectation_config": {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {"unexpected_rows_query": c.rows_query},
+                "description": c.description or c.name,
+                "severity": CRITICAL if c.severity == "blocking" else "warning",
+                "meta": {"origin": "sql", "check": c.name},
+            },
+            "result": {"observed_value": self.failing_rows},
+            "meta": {
+                "check_name": c.name,
+                "partition": self.partition,
+                "run_id": run_id,
+                "rows_query": c.rows_query,
+                "great_expectations_version": gx_version(),
+            },
+            "exception_info": {
+                "raised_exception": False,
+                "exception_traceback": None,
+                "exception_message": None,
+            },
+        }
 
-def _where(partition_filter: str | None) -> str:
-    return f" AND ({partition_filter})" if partition_filter else ""
+
+def suite_checks(
+    t: Table | str,
+    partition_filter: str | None = None,
+    *,
+    severity: str | None = None,
+    partition: str | None = None,
+) -> list[Check]:
+    """A table's suite expectations (of one severity, or all) as checks on a batch."""
+    suite = suite_for(t)
+    batch = Batch(suite.name, partition_filter, partition)
+    return [Check.of(e, batch) for e in suite.select(severity)]
 
 
 def structural_checks(t: Table, partition_filter: str | None = None) -> list[Check]:
-    """Not-null, closed value sets and primary-key uniqueness, from the description."""
-    checks: list[Check] = []
-    q = t.qualified
-    w = _where(partition_filter)
-    for c in t.columns:
-        if not c.nullable:
-            checks.append(
-                Check(
-                    f"{q}.{c.name}.not_null",
-                    q,
-                    "blocking",
-                    f'SELECT * FROM {q} WHERE "{c.name}" IS NULL{w}',
-                    description=f"{c.name} is never NULL",
-                )
-            )
-        if c.values:
-            allowed = ", ".join("'" + v + "'" for v in c.values)
-            checks.append(
-                Check(
-                    f"{q}.{c.name}.in_set",
-                    q,
-                    "blocking",
-                    f'SELECT * FROM {q} WHERE "{c.name}" NOT IN ({allowed}){w}',
-                    description=f"{c.name} is one of {', '.join(c.values)}",
-                )
-            )
-    if t.primary_key:
-        key = ", ".join(f'"{k}"' for k in t.primary_key)
-        where = f" WHERE {partition_filter}" if partition_filter else ""
-        checks.append(
-            Check(
-                f"{q}.primary_key_unique",
-                q,
-                "blocking",
-                f"SELECT {key}, count(*) AS n FROM {q}{where} GROUP BY {key} HAVING count(*) > 1",
-                description=f"one row per {', '.join(t.primary_key)}",
-            )
-        )
-    return checks
+    """The blocking rules of a table's suite: types, not null, sets, primary key."""
+    return suite_checks(t, partition_filter, severity=CRITICAL)
 
 
 # Every cell of every file is accounted for: rows in = staged + quarantined + missing.
@@ -198,37 +251,56 @@ PROGRESS_COMPLETE = Check(
 
 def run_checks(
     con: duckdb.DuckDBPyConnection,
-    checks: list[Check],
+    checks: Sequence[Check],
     *,
     partition: str | None = None,
     run_id: str | None = None,
     record: bool = True,
 ) -> list[CheckOutcome]:
+    """Run checks, in order; suite expectations on the same batch share one scan."""
+    by_batch: dict[Batch, list[int]] = {}
+    for i, chk in enumerate(checks):
+        if chk.expectation is not None and chk.batch is not None:
+            by_batch.setdefault(chk.batch, []).append(i)
+    results: dict[int, ExpectationResult] = {}
+    for batch, idx in by_batch.items():
+        found = validate(con, [checks[i].expectation for i in idx], batch)  # type: ignore[misc]
+        results |= dict(zip(idx, found, strict=True))
     outcomes = []
-    now = datetime.now(UTC).replace(tzinfo=None)
-    for chk in checks:
-        row = first_row(con, f"SELECT count(*) FROM ({chk.rows_query})")
-        outcome = CheckOutcome(chk, partition, int(row[0]) if row else 0)
-        outcomes.append(outcome)
-        if record:
-            con.execute(
-                "INSERT INTO quality.check_results BY NAME SELECT ? AS check_name, "
-                "? AS table_name, ? AS partition, ? AS run_id, ? AS severity, ? AS passed, "
-                "? AS observed, ? AS threshold, ? AS rows_query, ? AS checked_at",
-                [
-                    chk.name,
-                    chk.table,
-                    partition,
-                    run_id,
-                    chk.severity,
-                    outcome.passed,
-                    f"{outcome.failing_rows} rows",
-                    chk.threshold,
-                    chk.rows_query,
-                    now,
-                ],
-            )
+    for i, chk in enumerate(checks):
+        res = results.get(i)
+        if res is not None:
+            part = partition or res.batch.partition
+            outcomes.append(CheckOutcome(chk, part, res.failing_rows, res))
+        else:
+            row = first_row(con, f"SELECT count(*) FROM ({chk.rows_query})")
+            outcomes.append(CheckOutcome(chk, partition, int(row[0]) if row else 0))
+    if record:
+        record_outcomes(con, outcomes, run_id=run_id)
     return outcomes
+
+
+def record_outcomes(
+    con: duckdb.DuckDBPyConnection, outcomes: Sequence[CheckOutcome], *, run_id: str | None
+) -> None:
+    """One quality.check_results row per outcome."""
+    now = now_utc()
+    rows = [
+        [
+            o.check.name,
+            o.check.table,
+            o.partition,
+            run_id,
+            o.check.severity,
+            o.passed,
+            o.observed,
+            o.threshold,
+            o.check.rows_query,
+            json.dumps(o.gx(run_id), ensure_ascii=False, default=str),
+        ]
+        for o in outcomes
+    ]
+    insert_results(con, rows, now)
 
 
 def gate(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> list[CheckOutcome]:
@@ -241,3 +313,79 @@ def gate(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> list[CheckOutco
             "blocking check failed, nothing published: " + "; ".join(o.line() for o in failed)
         )
     return outcomes
+
+
+# --- batches: which rows a partitioned check looks at -------------------------------
+
+
+def year_filter(start: int, end: int) -> str:
+    return f"year = {start}" if start == end else f"year BETWEEN {start} AND {end}"
+
+
+def range_label(start: str, end: str) -> str:
+    return start if start == end else f"{start}..{end}"
+
+
+def month_filter(t: Table, month: str) -> str:
+    """SQL selecting one month ('YYYY-MM') of a table: a DATE month column (the lake's
+    partition column, so DuckDB reads one partition) or integer year and month."""
+    y, m = int(month[:4]), int(month[5:7])
+    if t.column("month").type == "DATE":
+        return f"month = DATE '{y:04d}-{m:02d}-01'"
+    return f"year = {y} AND month = {m}"
+
+
+def unchecked_lake_partitions(con: duckdb.DuckDBPyConnection, t: Table) -> list[str]:
+    """Partitions of a lake table ('YYYY-MM' or 'YYYY') holding a file staged after the
+    partition's last recorded check, or never checked, from the file footers."""
+    part = str(t.lake_partition)
+    label = (
+        f"strftime(v.{part}, '%Y-%m')" if t.column(part).type == "DATE" else f"v.{part}::VARCHAR"
+    )
+    rows = con.execute(
+        f"""WITH files AS (
+              SELECT {label} AS p, max(f.staged_at) AS staged
+              FROM {files_view(t)} v LEFT JOIN raw.files f ON f.sha256 = v.archive_sha256
+              GROUP BY 1),
+            checked AS (
+              SELECT partition AS p, max(checked_at) AS at FROM quality.check_results
+              WHERE table_name = ? GROUP BY 1)
+            SELECT files.p FROM files LEFT JOIN checked USING (p)
+            WHERE checked.at IS NULL OR files.staged IS NULL OR checked.at < files.staged
+            ORDER BY 1""",
+        [t.qualified],
+    ).fetchall()
+    return [p for (p,) in rows]
+
+
+def lake_partition_filter(t: Table, key: str) -> str:
+    if t.column(str(t.lake_partition)).type == "DATE":
+        return month_filter(t, key)
+    return f"{t.lake_partition} = {int(key)}"
+
+
+def audit_checks(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[Table], run_id: str | None = None
+) -> list[Check]:
+    """Every suite on every table, for the audit: warehouse tables whole, unless this run
+    already validated the whole table (an asset check did); lake tables never whole, only
+    the partitions with files newer than their last check, one partition at a time."""
+    done: set[str] = set()
+    if run_id is not None:
+        done = {
+            t
+            for (t,) in con.execute(
+                "SELECT DISTINCT table_name FROM quality.check_results "
+                "WHERE run_id = ? AND partition IS NULL AND json_extract_string(gx_result, "
+                "'$.expectation_config.meta.origin') = 'derived'",
+                [run_id],
+            ).fetchall()
+        }
+    checks: list[Check] = []
+    for t in tables:
+        if t.storage == "lake":
+            for key in unchecked_lake_partitions(con, t):
+                checks += suite_checks(t, lake_partition_filter(t, key), partition=key)
+        elif t.qualified not in done:
+            checks += suite_checks(t)
+    return checks

@@ -40,6 +40,15 @@ def test_layers_partitions_sensors_schedules() -> None:
     assert {s.name for s in defs.schedules or []} >= {"nbs_annual_schedule"}
     checks = {k.name for k in graph.asset_check_keys}
     assert {"staging_observations_structure", "indicator_values_structure"} <= checks
+    # Every asset building staged tables or marts runs its suites beside it: structure
+    # (blocking) and statistics (warnings), the monthly one declared on the asset itself.
+    for asset in ("staging_observations", "green_power", "green_manufacturing",
+                  "indicator_values", "indicator_progress", "metered_electricity"):  # fmt: skip
+        assert {f"{asset}_structure", f"{asset}_statistics"} <= checks, asset
+    assert "enterprises_structure" in checks
+    specs = {s.name: s for a in graph.asset_check_keys for s in [graph.get_check_spec(a)]}
+    assert specs["indicator_values_structure"].blocking
+    assert not specs["indicator_values_statistics"].blocking
 
 
 def test_inbox_sensor_requests_one_run_per_new_file(tmp_path: Path, monkeypatch) -> None:

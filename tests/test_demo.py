@@ -89,9 +89,18 @@ def test_checks_recorded_and_passing(demo_home_built: Path) -> None:
         "SELECT DISTINCT check_name, partition FROM quality.check_results WHERE NOT passed "
         "ORDER BY 1",
     )
+    # The reconciliations (tests/test_reconcile.py) report real differences too: Cui et
+    # al. above CEADs where its scope is narrower, the census revisions of provincial
+    # GDP, and CEADs' Ningxia and Hainan series collapsing and recovering in 2000-2003.
     assert failed == [
         ("capacity.gem_phase_without_year", None),
+        ("reconcile.ceads_vs_cui.ground_transport", None),
+        ("reconcile.ceads_vs_cui.industry", None),
+        ("reconcile.ceads_vs_cui.total", None),
         ("reconcile.miit_lists_vs_stated.green_parks_national", "CN 2020"),
+        ("reconcile.revisions.gdp", "2018 -> 2025"),
+        ("reconcile.revisions.gdp", "2020 -> 2025"),
+        ("reconcile.year_over_year.co2_emissions", None),
     ]
 
 

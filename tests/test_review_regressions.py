@@ -81,8 +81,9 @@ def test_lake_is_untouched_when_a_write_fails(tmp_path: Path) -> None:
     wh = Warehouse(home(tmp_path / "h").ensure())
     with wh.write() as con:
         con.execute(
-            "INSERT INTO marts.indicator_values VALUES ('CN-BJ', 'gdp', 2024, 1.0, "
-            "'yuan', 'official', 's', '2025', 'p', NULL, NULL)"
+            "INSERT INTO marts.indicator_values (region_code, indicator_code, year, value, "
+            "unit, data_kind, source, vintage, provenance) VALUES ('CN-BJ', 'gdp', 2024, 1.0, "
+            "'yuan', 'official', 's', '2025', 'p')"
         )
         wh.after_publish(lambda ro: export_years(ro, wh.home.lake, INDICATOR_VALUES, [2024]))
     part = wh.home.lake / "marts" / "indicator_values" / "year=2024" / "data.parquet"

@@ -17,6 +17,7 @@ from quality.checks import (
     gate,
     structural_checks,
 )
+from quality.corrections import apply_register
 from warehouse.enterprises import build_enterprises, build_green_manufacturing
 from warehouse.green_power import build_green_power
 from warehouse.lake import export_years
@@ -73,8 +74,9 @@ def refresh_years(
     wh: Warehouse, con: duckdb.DuckDBPyConnection, years: Iterable[int]
 ) -> dict[int, int]:
     """Rebuild the yearly marts and progress for ``years``, gate them, and have the lake
-    follow once the warehouse is published."""
-    ys = sorted(set(years))
+    follow once the warehouse is published. The corrections register is applied first:
+    the years whose staged rows it changed are rebuilt too."""
+    ys = sorted(set(years) | apply_register(con, wh.home.root).changed_years)
     build_enterprises(con)
     build_green_manufacturing(con)
     build_renewable_capacity(con)

@@ -6,8 +6,8 @@ import math
 from collections.abc import Iterable
 
 import duckdb
-import pyarrow as pa
 
+from quality.corrections import mark_corrected_values
 from warehouse.derived import DerivedRow, Value, derive
 from warehouse.enterprises import enterprise_indicator_sql
 from warehouse.green_power import grid_indicator_sql
@@ -234,6 +234,8 @@ def build_indicator_values(
 
     Derived values are computed from every year's inputs (a chained volume index needs
     the years between), but only the given years are written."""
+    import pyarrow as pa  # lazily: not needed to ingest metering
+
     ys, as_of = sorted(set(years)), full_date(as_of)
     wanted = set(ys)
     derived = [d for d in compute_indicator_values(con, as_of) if d.year in wanted]
@@ -274,6 +276,7 @@ def build_indicator_values(
             counts[year] = int(n)
     finally:
         con.unregister("_derived")
+    mark_corrected_values(con, ys)  # a corrected figure is never shown as published
     build_co2_reconciliation(con, as_of)
     return counts
 

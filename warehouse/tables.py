@@ -480,6 +480,13 @@ OBSERVATIONS = Table(
             nullable=False,
         ),
         _c("citation", "VARCHAR", "Who published the figure, and where", "引用"),
+        _c(
+            "correction_id",
+            "VARCHAR",
+            "Correction from the register applied to this row (see quality.corrections, which "
+            "keeps the value as published); NULL as published",
+            "所应用的更正编号（原值见 quality.corrections）",
+        ),
     ),
     lake_partition="year",
 )
@@ -1048,6 +1055,13 @@ INDICATOR_VALUES = Table(
             "Provenance of every staged value a derived value was computed from",
             "推算所用数据出处",
         ),
+        _c(
+            "correction",
+            "VARCHAR",
+            "Corrections (quality.corrections ids) applied to the value or to an input of it; "
+            "NULL when none",
+            "所应用的更正编号",
+        ),
     ),
     primary_key=("region_code", "indicator_code", "year"),
     lake_partition="year",
@@ -1263,6 +1277,13 @@ CHECK_RESULTS = Table(
         _c("threshold", "VARCHAR", "Expected value or bound", "阈值"),
         _c("rows_query", "VARCHAR", "SQL that lists the rows involved", "定位问题行的查询"),
         _c("checked_at", "TIMESTAMP", "When", "检查时间", nullable=False),
+        _c(
+            "gx_result",
+            "VARCHAR",
+            "The result as a Great Expectations ExpectationValidationResult (JSON), which "
+            "the Data Docs render",
+            "Great Expectations 格式的检查结果（JSON）",
+        ),
     ),
 )
 
@@ -1301,6 +1322,90 @@ QUARANTINE = Table(
     ),
 )
 
+CORRECTIONS = Table(
+    "quality",
+    "corrections",
+    "The corrections register as last applied: one row per entry, with what it changed",
+    "数据更正登记及其应用结果",
+    (
+        _c("correction_id", "VARCHAR", "Id given in the register", "更正编号", nullable=False),
+        _c(
+            "register",
+            "VARCHAR",
+            "Register file the entry comes from (repo: reviewed in git; home: local)",
+            "登记文件",
+            nullable=False,
+        ),
+        _c(
+            "status",
+            "VARCHAR",
+            "Review status; only approved entries are applied",
+            "审核状态",
+            nullable=False,
+            values=("proposed", "approved", "rejected"),
+        ),
+        _c(
+            "action",
+            "VARCHAR",
+            "override: replace the value; drop: move the row to quality.quarantine",
+            "更正方式",
+            nullable=False,
+            values=("override", "drop"),
+        ),
+        _c("source_id", "VARCHAR", "Source kind matched; NULL for any", "来源类型"),
+        REGION_CODE,
+        INDICATOR_CODE,
+        _c("period", "VARCHAR", "Period matched", "时期", nullable=False),
+        _c("industry_code", "VARCHAR", "Industry matched; NULL: the total row, *: any", "行业"),
+        _c("source_sector", "VARCHAR", "Source sector matched; NULL: totals, *: any", "部门"),
+        _c("fuel", "VARCHAR", "Fuel matched; NULL: all fuels, *: any", "能源品种"),
+        _c("vintage", "VARCHAR", "Vintage matched; NULL for every vintage", "数据版本"),
+        _c("new_value", "DOUBLE", "Value an override sets, in the row's canonical unit", "新值"),
+        _c("unit", "VARCHAR", "Unit of new_value (must equal the staged row's)", "单位"),
+        _c("reason", "VARCHAR", "Why", "原因", nullable=False),
+        _c("provider", "VARCHAR", "Who proposed it (person, body)", "提出人", nullable=False),
+        _c("decided_on", "DATE", "Date of the entry or of its review", "日期", nullable=False),
+        _c("applied", "BOOLEAN", "Applied to staging by the last run", "已应用", nullable=False),
+        _c("matched_rows", "INTEGER", "Staged rows the key matched", "匹配行数", unit="count"),
+        _c(
+            "provenance",
+            "VARCHAR[]",
+            "Provenance of every staged row changed (sha256:<file>#row=...)",
+            "被更正行的出处",
+        ),
+        _c(
+            "original_values",
+            "DOUBLE[]",
+            "Values as published of those rows, in the same order (the override is undone "
+            "from here)",
+            "原值",
+        ),
+        _c("note", "VARCHAR", "Why an entry was not applied", "未应用原因"),
+        _c("applied_at", "TIMESTAMP", "When the register was last applied", "应用时间"),
+    ),
+    primary_key=("correction_id",),
+)
+
+RELEASE_VALUES = Table(
+    "quality",
+    "release_values",
+    "marts.indicator_values as published by the last two runs (releases), to show what "
+    "changed since the previous one",
+    "最近两次发布的指标值快照",
+    (
+        _c("run_id", "VARCHAR", "Run that published the values", "运行编号", nullable=False),
+        _c("released_at", "TIMESTAMP", "When the snapshot was taken", "发布时间", nullable=False),
+        REGION_CODE,
+        INDICATOR_CODE,
+        _c("year", "INTEGER", "Year", "年份", nullable=False),
+        _c("value", "DOUBLE", "Value in the canonical unit", "数值", nullable=False),
+        _c("unit", "VARCHAR", "Canonical unit", "单位", nullable=False),
+        DATA_KIND,
+        _c("source", "VARCHAR", "Source and vintage of the value", "来源"),
+    ),
+    primary_key=("run_id", "region_code", "indicator_code", "year"),
+)
+
 TABLES: tuple[Table, ...] = (
     REGIONS,
     INDICATORS,
@@ -1328,6 +1433,8 @@ TABLES: tuple[Table, ...] = (
     GREEN_POWER,
     CHECK_RESULTS,
     QUARANTINE,
+    CORRECTIONS,
+    RELEASE_VALUES,
 )
 # Tables holding one row per accepted input row, each with archive_sha256: with
 # quality.quarantine they account for every row of every file.
