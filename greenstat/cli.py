@@ -242,7 +242,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from reports.site import build_site
+    from reports.site import build
     from warehouse.store import Warehouse, WarehouseError
 
     h = home().ensure()
@@ -251,8 +251,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     except WarehouseError as exc:
         return _fail(str(exc))
     with con:
-        index = build_site(con, h.site)
-    print(f"site: {index}")
+        site = build(con, h.site, export_all=args.all_exports)
+    print(f"site: {site.index}")
+    print(
+        f"{site.pages} pages, {site.charts} charts, {site.exported} exported to PNG and SVG "
+        f"in {h.site / 'charts'}, quality summary {site.quality_summary}, {site.seconds} s"
+    )
+    if not site.cjk_font:
+        print("warning: no CJK font installed: Chinese text in the PNG/SVG exports may not render")
     return 0
 
 
@@ -336,6 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_progress)
 
     p = sub.add_parser("report", help="rebuild the report site")
+    p.add_argument(
+        "--all-exports",
+        action="store_true",
+        help="export every chart to PNG and SVG (default: the dashboards' and topic pages')",
+    )
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("dev", help="Dagster UI on 127.0.0.1 (loopback only)")
