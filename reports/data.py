@@ -170,13 +170,14 @@ DESIGNATION_NAMES = {
 
 
 def green_manufacturing(con: duckdb.DuckDBPyConnection) -> list[Designations]:
-    """National designations for the focus regions, summed over levels, by year."""
+    """National designations for the focus regions by year (one mart row each: the
+    mart's key is region, designation, level and year), with the row's own data kind."""
     rows = con.execute(
-        """SELECT region_code, designation, year, sum(new_count)::BIGINT,
-                  sum(cumulative_count)::BIGINT, max(data_kind)
+        """SELECT region_code, designation, year, new_count::BIGINT,
+                  cumulative_count::BIGINT, data_kind
            FROM marts.green_manufacturing
            WHERE list_contains($regions, region_code) AND level = 'national'
-           GROUP BY ALL ORDER BY region_code, designation, year""",
+           ORDER BY region_code, designation, year""",
         {"regions": list(FOCUS_REGIONS)},
     ).fetchall()
     return [Designations(*r) for r in rows]
