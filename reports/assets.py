@@ -73,9 +73,31 @@ def write_vega_bundle(assets: Path) -> Path:
         with path.open(encoding="utf-8") as f:
             if f.readline() == header:
                 return path
-    text = header + offline_bundle(vlc.javascript_bundle())
-    _write(path, text.encode("utf-8"))
+    cached = _bundle_cache(header)
+    data = cached.read_bytes() if cached is not None and cached.exists() else b""
+    text = data.decode("utf-8", errors="replace")
+    if not (text.startswith(header) and not URL.search(text)):  # missing, stale or altered
+        data = (header + offline_bundle(vlc.javascript_bundle())).encode("utf-8")
+        if cached is not None:
+            try:  # every new data home (each test, each demo) would rebuild it otherwise
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                _write(cached, data)
+            except OSError as exc:
+                log.info("vega bundle not cached at %s: %s", cached, exc)
+    _write(path, data)
     return path
+
+
+def _bundle_cache(header: str) -> Path | None:
+    """Where the built bundle is kept between data homes, keyed by the library versions
+    (``$XDG_CACHE_HOME/greenstat``, ``~/.cache/greenstat``); None when there is no home."""
+    root = os.environ.get("XDG_CACHE_HOME") or (
+        str(Path.home() / ".cache") if os.environ.get("HOME") else None
+    )
+    if root is None:
+        return None
+    key = hashlib.sha256(header.encode("utf-8")).hexdigest()[:16]
+    return Path(root) / "greenstat" / f"vega-{key}.js"
 
 
 # Draws every chart of a page: the spec sits in a JSON script element named by the

@@ -316,3 +316,20 @@ def test_site_builds_on_an_empty_warehouse(con: duckdb.DuckDBPyConnection, tmp_p
     index = result.index.read_text(encoding="utf-8")
     assert "<section id='CN-BJ'>" in index and "targets/" not in index
     assert result.quality_summary.is_file()
+
+
+def test_vega_bundle_is_built_once_and_an_altered_cache_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reports import assets
+
+    calls: list[int] = []
+    monkeypatch.setattr(assets.vlc, "javascript_bundle", lambda: calls.append(1) or "/* v */")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = assets.write_vega_bundle(tmp_path / "home1" / "assets")
+    second = assets.write_vega_bundle(tmp_path / "home2" / "assets")
+    assert len(calls) == 1 and first.read_bytes() == second.read_bytes()
+    (cached,) = (tmp_path / "cache" / "greenstat").glob("vega-*.js")
+    cached.write_text(cached.read_text() + 'fetch("https://cdn.example/x.js");')
+    third = assets.write_vega_bundle(tmp_path / "home3" / "assets")
+    assert len(calls) == 2 and "https://" not in third.read_text()
