@@ -444,7 +444,7 @@ ALL_ASSETS = [
 # the staging gate (its structural rules are the suites' own).
 staging_observations_structure = suite_asset_checks(
     staging_observations,
-    [t for t in STAGED_TABLES if t.storage == "table"],  # metering: its monthly asset
+    [t for t in STAGED_TABLES if t.lake_partition != "month"],  # metering: its monthly asset
     extra_blocking=[c for c in STAGING_GATE if c.expectation is None],
 )
 enterprises_structure = suite_asset_checks(enterprises, [ENTERPRISES])

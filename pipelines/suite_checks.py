@@ -79,11 +79,11 @@ def split(outcomes: Sequence[CheckOutcome]) -> tuple[list[CheckOutcome], list[Ch
 
 
 def batch_checks(tables: Sequence[Table], years: tuple[str, str] | None = None) -> list[Check]:
-    """Suite checks on each table: on the year range for tables with a year partition
-    (``lake_partition == 'year'``) when a range is given, else the whole table."""
+    """Suite checks on each table: on the year range for tables split by year
+    (``Table.by_year``) when a range is given, else the whole table."""
     out: list[Check] = []
     for t in tables:
-        if years and t.lake_partition == "year":
+        if years and t.by_year:
             where = year_filter(int(years[0]), int(years[1]))
             out += suite_checks(t, where, partition=range_label(*years))
         else:

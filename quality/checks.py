@@ -368,8 +368,9 @@ def audit_checks(
     con: duckdb.DuckDBPyConnection, tables: Sequence[Table], run_id: str | None = None
 ) -> list[Check]:
     """Every suite on every table, for the audit: warehouse tables whole, unless this run
-    already validated the whole table (an asset check did); lake tables never whole, only
-    the partitions with files newer than their last check, one partition at a time."""
+    already validated the whole table (an asset check did); partitioned lake tables never
+    whole, only the partitions with files newer than their last check, one partition at a
+    time (an unpartitioned lake table, such as the filings, is checked like a table)."""
     done: set[str] = set()
     if run_id is not None:
         done = {
@@ -383,7 +384,7 @@ def audit_checks(
         }
     checks: list[Check] = []
     for t in tables:
-        if t.storage == "lake":
+        if t.storage == "lake" and t.lake_partition:
             for key in unchecked_lake_partitions(con, t):
                 checks += suite_checks(t, lake_partition_filter(t, key), partition=key)
         elif t.qualified not in done:

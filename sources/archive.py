@@ -14,6 +14,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from greenstat.settings import Home
+
 CHUNK = 1 << 20
 
 
@@ -24,6 +26,13 @@ class ArchivedFile:
     archive_path: Path  # absolute
     size_bytes: int
     already_archived: bool
+
+    @property
+    def lake(self) -> Path:
+        """The data home's Parquet lake, found from the archive's fixed layout
+        (<home>/archive/<sha[:2]>/<sha>/<name>): where this file's rows go when its table
+        is held in the lake."""
+        return Home(self.archive_path.parents[3]).lake
 
 
 def archive_file(path: Path, archive_root: Path) -> ArchivedFile:

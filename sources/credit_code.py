@@ -133,9 +133,13 @@ def create_problem_table(con: duckdb.DuckDBPyConnection, table: str, source: str
     and only need their reason."""
     distinct = f"(SELECT DISTINCT credit_code FROM {source} WHERE credit_code IS NOT NULL)"
     fixed = "strlen(credit_code) = 18 AND length(credit_code) = 18"  # 18 ASCII characters
-    joined = first_row(con, f"SELECT string_agg(credit_code, '') FROM {distinct} WHERE {fixed}")
-    bad = _invalid_in(joined[0]) if joined and joined[0] else []
-    bad += [c for (c,) in con.execute(f"SELECT * FROM {distinct} WHERE NOT ({fixed})").fetchall()]
+    row = first_row(
+        con,
+        f"SELECT string_agg(credit_code, '') FILTER ({fixed}), "
+        f"list(credit_code) FILTER (NOT ({fixed})) FROM {distinct}",
+    )
+    joined, others = row if row else (None, None)
+    bad = [*(_invalid_in(joined) if joined else []), *(others or [])]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (credit_code VARCHAR, problem VARCHAR)")
     if bad:
         con.execute(

@@ -32,10 +32,12 @@ from sources.archive import ArchivedFile
 from sources.credit_code import create_problem_table
 from sources.errors import SourceFormatError
 from sources.filing_columns import DATA_KIND_COLUMN, FILING_COLUMNS, FilingColumn
-from sources.records import RecordSource, RecordsStaged
+from sources.records import Prepared, RecordSource, RecordsStaged
 from sources.units import MISSING_MARKERS, UnknownUnitError, parse_unit
+from warehouse.ddl import LAKE_FILE_SHA, files_view, lake_stored_columns
+from warehouse.lake import publish_lake_view, table_dir, write_file
 from warehouse.store import first_row
-from warehouse.tables import ENV_GRADES
+from warehouse.tables import ENTERPRISE_FILINGS, ENV_GRADES
 
 KIND = "enterprise_filing"
 _ZIP_MAGIC, _XLS_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -541,6 +543,7 @@ _AS_READ = (
 # Only the enterprise-years that occur twice are looked at: usually there are none.
 # A row is only ever staged for a year from FIRST_DIVISION_YEAR (no division code is
 # known before) to this year (no filing from the future), so only those years can repeat.
+# _other_filings: the rows staged from other files (read from their lake files).
 _REPEATED_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _repeated AS
 WITH twice AS (  -- enterprises with fewer distinct years than filings: a bitstring each
@@ -554,9 +557,8 @@ SELECT credit_code, year FROM _filing_in SEMI JOIN twice USING (credit_code)
 WHERE year BETWEEN {FIRST_DIVISION_YEAR} AND $this_year$
 GROUP BY ALL HAVING count(*) > 1
 UNION
-SELECT DISTINCT e.credit_code, e.year FROM staging.enterprise_filings e
+SELECT DISTINCT e.credit_code, e.year FROM _other_filings e
 SEMI JOIN _filing_in i USING (credit_code, year)
-WHERE e.archive_sha256 <> $sha
 """
 _SECOND_FILINGS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _filing_seconds AS
@@ -586,11 +588,10 @@ FROM ranked WHERE k > 1
 UNION ALL
 SELECT ok.source_row, 'filing for ' || ok.credit_code || ' ' || ok.year
        || ' already staged from ' || f.original_name || ' row ' || e.source_row
-FROM ok JOIN staging.enterprise_filings e
-  ON e.credit_code = ok.credit_code AND e.year = ok.year AND e.archive_sha256 <> $sha
+FROM ok JOIN _other_filings e ON e.credit_code = ok.credit_code AND e.year = ok.year
 LEFT JOIN raw.files f ON f.sha256 = e.archive_sha256
 """
-STAGED = {  # staging.enterprise_filings column -> SQL over _CHECKED
+STAGED = {  # the lake file's columns (lake_stored_columns) -> SQL over _CHECKED
     "credit_code": "c.credit_code",
     "enterprise_name": "c.enterprise_name",
     "gb2260": "c.region_code",
@@ -604,28 +605,56 @@ STAGED = {  # staging.enterprise_filings column -> SQL over _CHECKED
     "data_kind": "c.data_kind",
     "source_row": "c.source_row",
 }
+assert list(STAGED) == lake_stored_columns(ENTERPRISE_FILINGS), lake_stored_columns(
+    ENTERPRISE_FILINGS
+)
 _TEMP = (
     "_filing_text", "_filing_in", "_filing_seconds", "_repeated", "_codes", "_regions",
     "_industries",
 )  # fmt: skip
 
 
+def _other_filings(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
+    """View _other_filings over the lake files of every other staged filing file (read
+    directly: the table's view would work out each row's file from its path); returns
+    whether there are any."""
+    files = con.execute(
+        f"SELECT file FROM {files_view(ENTERPRISE_FILINGS)} WHERE archive_sha256 <> ?", [sha]
+    ).fetchall()
+    body = (
+        "SELECT credit_code, year, source_row, regexp_extract(filename, "
+        f"'{LAKE_FILE_SHA}', 1) AS archive_sha256 FROM read_parquet("
+        f"[{', '.join(_sql_str(f) for (f,) in files)}], filename = true)"
+        if files
+        else "SELECT NULL::VARCHAR AS credit_code, NULL::INTEGER AS year, "
+        "NULL::INTEGER AS source_row, NULL::VARCHAR AS archive_sha256 WHERE false"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _other_filings AS {body}")
+    return bool(files)
+
+
 def stage(
-    con: duckdb.DuckDBPyConnection, archived: ArchivedFile, this_year: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    archived: ArchivedFile,
+    prepared: Prepared | None = None,
+    lake: Path | None = None,
+    this_year: int | None = None,
 ) -> RecordsStaged:
-    """Replace this file's rows in staging.enterprise_filings and quality.quarantine."""
+    """Replace this file's rows in the lake (staging.enterprise_filings, one Parquet file
+    per filing file) and in quality.quarantine; ``lake`` defaults to the data home holding
+    the archive."""
     path, name, sha = archived.archive_path, archived.original_name, archived.sha256
+    lake = lake or archived.lake
     this_year = this_year or datetime.now(UTC).year
     malformed, encoding, layout = _load(con, path, name, this_year)
     for statement in _REFERENCE_SQL.replace("$this_year$", str(this_year)).split(";"):
         if statement.strip():
             con.execute(statement)
     bad_codes = create_problem_table(con, "_codes", "_filing_in")
-    con.execute("DELETE FROM staging.enterprise_filings WHERE archive_sha256 = ?", [sha])
     con.execute("DELETE FROM quality.quarantine WHERE archive_sha256 = ?", [sha])
-    con.execute(_REPEATED_SQL.replace("$this_year$", str(this_year)), {"sha": sha})
-    con.execute(_SECOND_FILINGS_SQL, {"sha": sha})
-    columns = ", ".join(f"{sql} AS {col}" for col, sql in STAGED.items())
+    _other_filings(con, sha)
+    con.execute(_REPEATED_SQL.replace("$this_year$", str(this_year)))
+    con.execute(_SECOND_FILINGS_SQL)
     # Usually no credit code is wrong and no filing repeats: then the staged rows need
     # neither join, each of which every row would probe.
     checked, seconds = _CHECKED, " ANTI JOIN _filing_seconds s USING (source_row)"
@@ -636,13 +665,12 @@ def stage(
         )
     if not (first_row(con, "SELECT count(*) FROM _filing_seconds") or (0,))[0]:
         seconds = ""
-    con.execute(
-        f"""INSERT INTO staging.enterprise_filings BY NAME
-            SELECT {columns}, $sha AS archive_sha256
-            FROM {checked}{seconds}
-            WHERE {_OK}""",
-        {"sha": sha},
+    columns = ", ".join(f"{sql} AS {col}" for col, sql in STAGED.items())
+    staged = write_file(
+        con, lake, ENTERPRISE_FILINGS, sha, f"SELECT {columns} FROM {checked}{seconds} WHERE {_OK}"
     )
+    publish_lake_view(con, lake, ENTERPRISE_FILINGS)
+    # The rows breaking a rule, found through the (few) values that break one.
     now = datetime.now(UTC).replace(tzinfo=None)
     con.execute(
         f"""INSERT INTO quality.quarantine BY NAME
@@ -650,7 +678,13 @@ def stage(
                   NULL AS source_column, 1 AS cells,
                   CASE WHEN {_REASONS} <> '' THEN {_REASONS} ELSE s.reason END AS reason,
                   {_AS_READ}::VARCHAR AS raw_values, $now AS quarantined_at
-           FROM {_CHECKED} LEFT JOIN _filing_seconds s USING (source_row)
+           FROM _filing_rows c
+           LEFT JOIN _codes code USING (credit_code)
+           LEFT JOIN (FROM _regions WHERE problem IS NOT NULL) reg
+                  ON reg.gb2260 = c.region_code AND reg.year = c.year
+           LEFT JOIN (FROM _industries WHERE problem IS NOT NULL) ind
+                  ON ind.written = c.industry_code
+           LEFT JOIN _filing_seconds s USING (source_row)
            WHERE NOT {_OK} OR s.source_row IS NOT NULL""",
         {"sha": sha, "name": name, "now": now},
     )
@@ -659,24 +693,23 @@ def stage(
             "INSERT INTO quality.quarantine VALUES (?, ?, ?, NULL, 1, ?, ?, ?)",
             [[sha, name, ln, reason, text, now] for ln, reason, text in malformed],
         )
-    ((rows_in, staged, years),) = con.execute(
-        """SELECT (SELECT count(*) FROM _filing_in),
-                  (SELECT count(*) FROM staging.enterprise_filings WHERE archive_sha256 = $sha),
-                  (SELECT list(DISTINCT year) FROM staging.enterprise_filings
-                    WHERE archive_sha256 = $sha)""",
-        {"sha": sha},
+    ((rows_in, years),) = con.execute(
+        f"SELECT (SELECT count(*) FROM _filing_in), (SELECT list(DISTINCT year) FROM "
+        f"read_parquet({_sql_str(str(table_dir(lake, ENTERPRISE_FILINGS) / f'{sha}.parquet'))}))"
+        if staged
+        else "SELECT (SELECT count(*) FROM _filing_in), []"
     ).fetchall()
-    con.execute("DROP VIEW IF EXISTS _filing_rows")
+    con.execute("DROP VIEW IF EXISTS _filing_rows; DROP VIEW IF EXISTS _other_filings")
     for t in _TEMP:
         con.execute(f"DROP TABLE IF EXISTS {t}")
     total = int(rows_in) + len(malformed)
     return RecordsStaged(
         rows_in=total,
-        staged=int(staged),
-        quarantined=total - int(staged),
+        staged=staged,
+        quarantined=total - staged,
         years=set(years or []),
         meta={"encoding": encoding, "layout": layout},
     )
 
 
-SOURCE = RecordSource(KIND, "staging.enterprise_filings", sniff, check, stage)
+SOURCE = RecordSource(KIND, ENTERPRISE_FILINGS.qualified, sniff, check, stage)

@@ -119,12 +119,6 @@ def check(path: Path) -> None:
     _has_kind_column(path)
 
 
-def lake_of(archived: ArchivedFile) -> Path:
-    """The data home's lake, found from the archive's fixed layout
-    (<home>/archive/<sha[:2]>/<sha>/<name>), so ``stage(con, archived)`` needs nothing else."""
-    return Home(archived.archive_path.parents[3]).lake
-
-
 # --- reading ----------------------------------------------------------------------------
 
 
@@ -453,7 +447,7 @@ def stage(
 ) -> RecordsStaged:
     """Replace this file's rows in the lake (staging.enterprise_meter_hourly) and in
     quality.quarantine; ``lake`` defaults to the data home holding the archive."""
-    lake = lake or lake_of(archived)
+    lake = lake or archived.lake
     sha = archived.sha256
     con.execute("DELETE FROM quality.quarantine WHERE archive_sha256 = ?", [sha])
     streamed = prepared if isinstance(prepared, Streamed) else None

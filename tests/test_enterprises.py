@@ -435,6 +435,56 @@ def test_as_of_keeps_only_the_batches_published_by_then(demo_home_built: Path) -
         con.close()
 
 
+def test_as_of_reads_the_filings_from_the_lake(demo_home_built: Path) -> None:
+    """The filings live in the lake (decision 29): a past view of the marts still has
+    them, so the enterprise indicators of a date are computed, not missing."""
+    from warehouse.as_of import marts_as_of
+
+    filers = (
+        "SELECT year, value FROM marts.indicator_values WHERE region_code = 'CN-BJ' "
+        "AND indicator_code = 'filers_count' ORDER BY year"
+    )
+    published = query(demo_home_built, filers)
+    n = query(demo_home_built, "SELECT count(*) FROM staging.enterprise_filings")
+    con = marts_as_of(demo_home_built / "warehouse.duckdb", "2030-01-01")
+    try:
+        assert con.execute("SELECT count(*) FROM staging.enterprise_filings").fetchall() == n
+        assert n[0][0] > 10_000
+        assert published and con.execute(filers).fetchall() == published
+    finally:
+        con.close()
+
+
+def test_filings_are_one_lake_file_per_filing_file(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake" / "staging" / "enterprise_filings"
+    a = _ingest(con, _write_csv(tmp_path / "a.csv", [_filing(), _filing(year=2022)]), tmp_path)
+    b = _ingest(con, _write_csv(tmp_path / "b.csv", [_filing(year=2021)]), tmp_path)
+    assert sorted(f.name for f in lake.iterdir()) == sorted(
+        [f"{a.sha256}.parquet", f"{b.sha256}.parquet"]
+    )
+    assert con.execute(
+        "SELECT archive_sha256, rows FROM staging.enterprise_filings_files ORDER BY rows"
+    ).fetchall() == [(b.sha256, 1), (a.sha256, 2)]
+    # The view gives each row its file and number, read from the file's name and rows.
+    assert con.execute(
+        "SELECT year, archive_sha256, source_row, provenance FROM staging.enterprise_filings "
+        "ORDER BY year"
+    ).fetchall() == [
+        (2021, b.sha256, 2, f"sha256:{b.sha256}#row=2"),
+        (2022, a.sha256, 3, f"sha256:{a.sha256}#row=3"),
+        (2023, a.sha256, 2, f"sha256:{a.sha256}#row=2"),
+    ]
+    # Restaging replaces the file; a file that stages nothing leaves none behind.
+    _ingest(con, tmp_path / "a.csv", tmp_path)
+    assert len(list(lake.iterdir())) == 2
+    c = _ingest(con, _write_csv(tmp_path / "c.csv", [_filing(year=2999)]), tmp_path)
+    assert (c.rows_loaded, c.rows_quarantined) == (0, 1)
+    assert not (lake / f"{c.sha256}.parquet").exists()
+    assert con.execute("SELECT count(*) FROM staging.enterprise_filings").fetchall() == [(3,)]
+
+
 def test_a_filer_is_linked_to_its_list_entry(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:

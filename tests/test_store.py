@@ -153,3 +153,50 @@ def test_analyst_holding_the_file_does_not_fail_a_run(
     assert int(out.strip()) > 10
     with duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.indicator_values").fetchone()[0] > 0
+
+
+def test_filings_held_as_a_table_move_to_the_lake_on_the_next_write(wh: Warehouse) -> None:
+    """A warehouse from before decision 29 holds the filings as a table and exports them
+    by year: the next write moves each file's rows to its lake file, drops the table and
+    the exports, and the view gives the same rows."""
+    import dataclasses
+
+    from warehouse.ddl import create_table_sql, ensure_schema
+    from warehouse.tables import ENTERPRISE_FILINGS
+
+    with wh.write():
+        pass
+    old = dataclasses.replace(ENTERPRISE_FILINGS, storage="table", lake_partition="year")
+    row = (
+        "'91110000600037341L', '示例', '110105', 'CN-BJ', 'CN-BJ', 'C3011', 'C30', 2023, "
+        "12000, 5e6, 1e6, 3000, NULL, NULL, NULL, 1e5, 9e5, 5e7, 3e4, 'A', 'official'"
+    )
+    with duckdb.connect(str(wh.path)) as con:
+        con.execute(f"DROP VIEW {ENTERPRISE_FILINGS.qualified}")
+        con.execute(f"DROP VIEW {ENTERPRISE_FILINGS.qualified}_files")
+        con.execute(create_table_sql(old))
+        for sha, n in (("a" * 64, 2), ("b" * 64, 7)):
+            con.execute(f"INSERT INTO {old.qualified} BY NAME SELECT * FROM (VALUES ({row}, "
+                        f"'{sha}', {n})) v({', '.join(old.stored_column_names)})")  # fmt: skip
+        with pytest.raises(RuntimeError, match="holds 2 rows from before it moved"):
+            ensure_schema(con)  # no lake to move them to: refused, nothing dropped
+    export = wh.home.lake / "staging" / "enterprise_filings" / "year=2023" / "data.parquet"
+    export.parent.mkdir(parents=True)
+    export.write_bytes(b"PAR1")
+    with wh.write():
+        pass
+    with wh.connect_read() as con:
+        assert con.execute(
+            "SELECT archive_sha256, source_row, provenance, energy_tce "
+            "FROM staging.enterprise_filings ORDER BY 1"
+        ).fetchall() == [
+            ("a" * 64, 2, f"sha256:{'a' * 64}#row=2", 12000.0),
+            ("b" * 64, 7, f"sha256:{'b' * 64}#row=7", 12000.0),
+        ]
+        kinds = con.execute(
+            "SELECT table_type FROM information_schema.tables "
+            "WHERE table_schema = 'staging' AND table_name = 'enterprise_filings'"
+        ).fetchall()
+    assert kinds == [("VIEW",)]
+    lake = wh.home.lake / "staging" / "enterprise_filings"
+    assert sorted(p.name for p in lake.iterdir()) == [f"{'a' * 64}.parquet", f"{'b' * 64}.parquet"]

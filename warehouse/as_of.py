@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.ddl import ensure_schema
+from warehouse.ddl import ensure_schema, files_view, lake_view_sql, unnumbered_files
 from warehouse.enterprises import build_green_manufacturing
 from warehouse.marts import (
     build_indicator_progress,
@@ -20,12 +20,13 @@ from warehouse.marts import (
 )
 from warehouse.tables import TABLES
 
-# What the marts are built from (every ref, raw and staging table held in the warehouse
-# file; lake-backed views such as the hourly metering feed no yearly mart); marts are
-# rebuilt.
+# What the marts are built from: every ref, raw and staging table held in the warehouse
+# file is copied, and every lake-backed one (filings, metering) is a view over the files
+# the published warehouse lists; marts are rebuilt.
 INPUT_TABLES = tuple(
     t for t in TABLES if t.schema in ("ref", "raw", "staging") and t.storage == "table"
 )
+LAKE_INPUTS = tuple(t for t in TABLES if t.storage == "lake")
 
 
 def marts_as_of(warehouse_file: Path, as_of: str) -> duckdb.DuckDBPyConnection:
@@ -37,6 +38,11 @@ def marts_as_of(warehouse_file: Path, as_of: str) -> duckdb.DuckDBPyConnection:
     for t in INPUT_TABLES:
         cols = ", ".join(f'"{c}"' for c in t.stored_column_names)
         con.execute(f"INSERT INTO {t.qualified} BY NAME SELECT {cols} FROM published.{t.qualified}")
+    for t in LAKE_INPUTS:
+        listed = con.sql(f"SELECT file FROM published.{files_view(t)}").fetchall()
+        files = [f for (f,) in listed]
+        for stmt in lake_view_sql(t, files, unnumbered_files(con, t, files)):
+            con.execute(stmt)
     con.execute("DETACH published")
     build_green_manufacturing(con, full_date(as_of))  # designations published by then
     build_indicator_values(con, staged_years(con), as_of)

@@ -8,6 +8,7 @@ warehouse follows the descriptions without a rebuild.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from pathlib import Path
 
 import duckdb
 
@@ -62,14 +63,14 @@ def lake_view_sql(t: Table, files: Sequence[str], unnumbered: Collection[str] = 
     files with no source_row column, which hold every record of their source file in
     order (written in one streaming pass, which cannot number rows): a row's number is
     its place in the file, the header being row 1."""
-    part = str(t.lake_partition)
+    part = t.lake_partition
     if not files:
         cols = ", ".join(f'NULL::{c.type} AS "{c.name}"' for c in t.columns)
+        part_col = f"NULL::{t.column(part).type} AS {part}, " if part else ""
         return [
             f"CREATE OR REPLACE VIEW {t.qualified} AS SELECT {cols} WHERE false",
             f"CREATE OR REPLACE VIEW {files_view(t)} AS SELECT NULL::VARCHAR AS archive_sha256, "
-            f"NULL::{t.column(part).type} AS {part}, NULL::BIGINT AS rows, "
-            "NULL::VARCHAR AS file WHERE false",
+            f"{part_col}NULL::BIGINT AS rows, NULL::VARCHAR AS file WHERE false",
         ]
     listed = "[" + ", ".join(_quote(f) for f in files) + "]"
     # TIMESTAMPTZ columns are stored as UTC TIMESTAMPs (a third cheaper to write than a
@@ -82,29 +83,31 @@ def lake_view_sql(t: Table, files: Sequence[str], unnumbered: Collection[str] = 
         else f'"{c.name}"'
         for c in t.columns
     )
-    replace = f"{_partition_sql(t, part)} AS {part}"
     sha = f"regexp_extract(filename, '{LAKE_FILE_SHA}', 1) AS archive_sha256"
-    options = f"hive_partitioning = true, hive_types = {{'{part}': 'VARCHAR'}}, filename = true"
+    if part:
+        replace = f" REPLACE ({_partition_sql(t, part)} AS {part})"
+        options = f"hive_partitioning = true, hive_types = {{'{part}': 'VARCHAR'}}, filename = true"
+        in_path = f"regexp_extract(file_name, '/{part}=([^/]+)/', 1)"
+        part_col = f"{_partition_sql(t, in_path)} AS {part}, "
+    else:  # one file per archived file, every column inside it
+        replace, options, part_col = "", "hive_partitioning = false, filename = true", ""
     reads = []
     numbered = [f for f in files if f not in set(unnumbered)]
     if numbered:
         listed_n = "[" + ", ".join(_quote(f) for f in numbered) + "]"
-        reads.append(
-            f"SELECT * REPLACE ({replace}), {sha} FROM read_parquet({listed_n}, {options})"
-        )
+        reads.append(f"SELECT *{replace}, {sha} FROM read_parquet({listed_n}, {options})")
     if len(numbered) < len(files):
         listed_u = "[" + ", ".join(_quote(f) for f in files if f in set(unnumbered)) + "]"
         reads.append(
-            f"SELECT * EXCLUDE (file_row_number) REPLACE ({replace}), "
+            f"SELECT * EXCLUDE (file_row_number){replace}, "
             f"(file_row_number + 2)::INTEGER AS source_row, {sha} "
             f"FROM read_parquet({listed_u}, {options}, file_row_number = true)"
         )
     inner = " UNION ALL BY NAME ".join(reads)
-    in_path = f"regexp_extract(file_name, '/{part}=([^/]+)/', 1)"
     meta = (
         f"SELECT regexp_extract(file_name, '{LAKE_FILE_SHA}', 1) AS archive_sha256, "
-        f"{_partition_sql(t, in_path)} AS {part}, "
-        f"num_rows::BIGINT AS rows, file_name AS file FROM parquet_file_metadata({listed})"
+        f"{part_col}num_rows::BIGINT AS rows, file_name AS file "
+        f"FROM parquet_file_metadata({listed})"
     )
     return [
         f"CREATE OR REPLACE VIEW {t.qualified} AS SELECT {outer} FROM ({inner})",
@@ -156,7 +159,9 @@ def _catalog_comments(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, st
     return {(s, t, c): text for s, t, c, text in rows}
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection, lake: Path | None = None) -> None:
+    """``lake``: the data home's lake, where the rows of a table that has since moved to
+    the lake are written (a warehouse opened without it must not hold such rows)."""
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     columns: dict[tuple[str, str], set[str]] = {}
@@ -175,9 +180,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         present = columns.get((t.schema, t.name))
         if t.storage == "lake":
             if present is not None and (t.schema, t.name) not in views:
-                # Declared as a table before it moved to the lake: it never held rows.
-                con.execute(f"DROP TABLE {t.qualified}")
-                present = None
+                # A table before it moved to the lake: its rows move there first.
+                from warehouse.lake import move_table_to_lake  # lake -> store -> ddl
+
+                move_table_to_lake(con, t, lake)
+                continue
             if present is None or (t.schema, files_view(t).split(".")[1]) not in views:
                 for stmt in lake_view_sql(t, []):
                     con.execute(stmt)

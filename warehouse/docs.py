@@ -19,9 +19,15 @@ def render() -> str:
         out += [f"## `{t.qualified}`", "", f"{t.en}. {t.zh}", ""]
         if t.primary_key:
             out += [f"One row per {', '.join(t.primary_key)}.", ""]
-        if t.lake_partition:
+        base = f"lake/{t.schema}/{t.name}"
+        if t.storage == "lake" and t.lake_partition is None:
+            out += [f"Held in the lake, one file per archived file: `{base}/<sha256>.parquet`.", ""]
+        elif t.storage == "lake":
             key = "YYYY-MM" if t.lake_partition == "month" else "YYYY"
-            out += [f"Also in the lake: `lake/{t.schema}/{t.name}/{t.lake_partition}={key}/`.", ""]
+            out += [f"Held in the lake: `{base}/{t.lake_partition}={key}/<sha256>.parquet`.", ""]
+        elif t.lake_partition:
+            key = "YYYY-MM" if t.lake_partition == "month" else "YYYY"
+            out += [f"Also in the lake: `{base}/{t.lake_partition}={key}/`.", ""]
         out += ["| column | type | unit | description | 说明 |", "|---|---|---|---|---|"]
         for c in t.columns:
             desc = c.en + ("" if c.nullable else " (not null)")

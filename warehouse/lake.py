@@ -8,12 +8,20 @@ duplicates rows, and a reader of the lake sees either the old or the new file.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 
+from warehouse.ddl import (
+    LAKE_FILE_SHA,
+    comment_sql,
+    lake_stored_columns,
+    lake_view_sql,
+    unnumbered_files,
+)
 from warehouse.store import first_row
 from warehouse.tables import Table
 
@@ -72,21 +80,94 @@ def years_in_lake(lake: Path, t: Table) -> list[int]:
 
 
 def lake_files(lake: Path, t: Table) -> list[Path]:
-    """Every published Parquet file of a lake table (temporary files never match)."""
+    """Every published Parquet file of a lake table: <archive_sha256>.parquet, in its
+    partition's directory if the table has partitions (scratch files never match, nor do
+    the yearly exports of a table from before it moved to the lake)."""
     base = table_dir(lake, t)
-    return sorted(base.glob(f"{t.lake_partition}=*/*.parquet")) if base.exists() else []
+    if not base.exists():
+        return []
+    found = base.glob(f"{t.lake_partition}=*/*.parquet" if t.lake_partition else "*.parquet")
+    return sorted(f for f in found if re.fullmatch(LAKE_FILE_SHA, f.name))
 
 
 def publish_lake_view(con: duckdb.DuckDBPyConnection, lake: Path, t: Table) -> None:
     """Point the table's views at the files now in the lake (with their comments)."""
-    from warehouse.ddl import comment_sql, lake_view_sql, unnumbered_files  # ddl <- store <- lake
-
     files = [str(f) for f in lake_files(lake, t)]
     for stmt in [*lake_view_sql(t, files, unnumbered_files(con, t, files)), *comment_sql(t)]:
         con.execute(stmt)
 
 
 LAKE_PARQUET = "FORMAT parquet, COMPRESSION snappy"  # as fast to write as DuckDB can
+# For files of many columns and rows in any order (filings): version 2 pages, and no
+# dictionary attempted past 1,000 values, which for a credit-code or name column (one
+# value per enterprise) is a dictionary built only to be thrown away: a fifth of the
+# write, for 3% more bytes (bench/filings.py).
+LAKE_PARQUET_WIDE = f"{LAKE_PARQUET}, PARQUET_VERSION v2, DICTIONARY_SIZE_LIMIT 1000"
+
+
+def write_file(
+    con: duckdb.DuckDBPyConnection, lake: Path, t: Table, sha256: str, select_sql: str
+) -> int:
+    """Write the rows of ``select_sql`` (the stored columns, each row with its
+    source_row) as this archived file's one Parquet file of an unpartitioned lake table,
+    replacing the one it had (by rename: a reader sees the old file or the new one);
+    no rows: no file. Returns the rows written.
+
+    Rows are written in whatever order the threads finish them: each carries its
+    source_row, and not having to keep the order makes the write a fifth cheaper."""
+    if t.lake_partition is not None:
+        raise ValueError(f"{t.qualified} is partitioned: use write_file_partitions")
+    base = table_dir(lake, t)
+    base.mkdir(parents=True, exist_ok=True)
+    target = base / f"{sha256}.parquet"
+    scratch = base / f".incoming-{sha256}-{os.getpid()}.parquet.tmp"  # never matches
+    keep = first_row(con, "SELECT current_setting('preserve_insertion_order')")
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        ((rows,),) = con.execute(
+            f"COPY ({select_sql}) TO '{scratch}' ({LAKE_PARQUET_WIDE})"
+        ).fetchall()
+    except BaseException:
+        scratch.unlink(missing_ok=True)
+        raise
+    finally:
+        con.execute(f"SET preserve_insertion_order = {bool(keep[0]) if keep else True}")
+    if rows:
+        os.replace(scratch, target)
+    else:
+        scratch.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
+    return int(rows)
+
+
+def move_table_to_lake(con: duckdb.DuckDBPyConnection, t: Table, lake: Path | None) -> None:
+    """A table described as a lake table that the warehouse still holds as a table (it
+    moved, as filings did in decision 29): write its rows to the lake, one file per
+    archived file, drop the table and point the view at the files. Its yearly exports
+    (``<partition>=YYYY/data.parquet``) are removed: the new files replace them."""
+    ((rows,),) = con.execute(f"SELECT count(*) FROM {t.qualified}").fetchall()
+    if rows and lake is None:
+        raise RuntimeError(
+            f"{t.qualified} holds {rows} rows from before it moved to the Parquet lake; "
+            "open the warehouse with greenstat (Warehouse.write) to move them there"
+        )
+    if rows and lake is not None:
+        cols = ", ".join(f'"{c}"' for c in lake_stored_columns(t))
+        shas = con.execute(f"SELECT DISTINCT archive_sha256 FROM {t.qualified}").fetchall()
+        for (sha,) in shas:  # only unpartitioned tables have moved so far
+            write_file(con, lake, t, sha, f"SELECT {cols} FROM {t.qualified} "
+                       f"WHERE archive_sha256 = '{sha}'")  # fmt: skip
+    con.execute(f"DROP TABLE {t.qualified}")
+    if lake is not None:
+        base = table_dir(lake, t)
+        for export in base.glob("*=*/data.parquet") if base.exists() else []:
+            export.unlink()
+            if not any(export.parent.iterdir()):
+                export.parent.rmdir()
+        publish_lake_view(con, lake, t)
+    else:
+        for stmt in [*lake_view_sql(t, []), *comment_sql(t)]:
+            con.execute(stmt)
 
 
 def place_file(lake: Path, t: Table, sha256: str, value: str, file: Path) -> None:

@@ -104,7 +104,7 @@ class Warehouse:
                 shutil.copyfile(self.path, build)
             con = duckdb.connect(str(build))
             try:
-                ensure_schema(con)
+                ensure_schema(con, self.home.lake)
                 yield con
                 con.execute("CHECKPOINT")
             except BaseException:

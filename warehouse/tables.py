@@ -86,8 +86,9 @@ class Table:
     # Tables exported to the Parquet lake are partitioned by this column (year).
     lake_partition: str | None = None
     # "table": rows live in the warehouse file. "lake": rows live only in Parquet under
-    # lake/<schema>/<name>/<partition>=.../<archive_sha256>.parquet and the warehouse holds
-    # a VIEW over them (decision 22: large facts keep the copied warehouse file small).
+    # lake/<schema>/<name>/[<partition>=.../]<archive_sha256>.parquet and the warehouse
+    # holds a VIEW over them (decision 22: large facts keep the copied warehouse file
+    # small); with no lake_partition, one file per archived file (decision 29).
     storage: str = "table"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -108,6 +109,14 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def by_year(self) -> bool:
+        """Whether a range of years is a meaningful part of the table to check on its own:
+        it is partitioned by year, or it is a lake table whose files hold a year column."""
+        return self.lake_partition == "year" or (
+            self.storage == "lake" and self.lake_partition is None and "year" in self.column_names
+        )
 
     @property
     def stored_column_names(self) -> list[str]:
@@ -691,7 +700,9 @@ ENTERPRISE_FILINGS = Table(
     ),
     primary_key=("credit_code", "year"),
     key_in_ddl=False,
-    lake_partition="year",
+    # One Parquet file per filing file (decision 29): a file spans years, and splitting
+    # it by year costs the write half again.
+    storage="lake",
 )
 
 ENTERPRISES = Table(
