@@ -107,7 +107,7 @@ def bench_filings(repeats: int) -> dict[str, object]:
     return {
         "name": "filings_staging",
         "what": f"stage {rows:,} filing rows ({spoiled:,} invalid) with full validation "
-        "into the warehouse",
+        "into the lake",
         "seconds_min": round(best["seconds"], 2),
         "plain_seconds_min": round(best_plain["seconds"], 2),
         "ratio_to_plain": round(best["seconds"] / best_plain["seconds"], 2),
