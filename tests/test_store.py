@@ -200,3 +200,34 @@ def test_filings_held_as_a_table_move_to_the_lake_on_the_next_write(wh: Warehous
     assert kinds == [("VIEW",)]
     lake = wh.home.lake / "staging" / "enterprise_filings"
     assert sorted(p.name for p in lake.iterdir()) == [f"{'a' * 64}.parquet", f"{'b' * 64}.parquet"]
+
+
+def test_a_copied_data_home_reads_its_own_lake_after_a_write(wh: Warehouse, tmp_path: Path) -> None:
+    """Lake views name their files by absolute path: the first write in a copied or moved
+    home points them at the copy's own files, so the original can go."""
+    import shutil
+
+    from sources.ingest import ingest_file
+    from warehouse.ref import load_reference
+
+    filing = tmp_path / "filing.csv"
+    filing.write_text(
+        "credit_code,enterprise_name,region_code,industry_code,year,energy_tce\n"
+        "91110000600037341L,示例,110105,C3011,2023,12000\n",
+        encoding="utf-8",
+    )
+    with wh.write() as con:
+        load_reference(con)
+        ingest_file(con, filing, wh.home.archive)
+    moved = home(tmp_path / "elsewhere")
+    shutil.copytree(wh.home.root, moved.root)
+    shutil.rmtree(wh.home.root)
+    with Warehouse(moved).write():
+        pass
+    with Warehouse(moved).connect_read() as con:
+        assert con.execute(
+            "SELECT count(*), min(file) FROM staging.enterprise_filings_files"
+        ).fetchone() == (1, str(next((moved.lake / "staging" / "enterprise_filings").iterdir())))
+        assert con.execute("SELECT energy_tce FROM staging.enterprise_filings").fetchall() == [
+            (12000.0,)
+        ]

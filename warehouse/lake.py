@@ -18,12 +18,13 @@ import duckdb
 from warehouse.ddl import (
     LAKE_FILE_SHA,
     comment_sql,
+    files_view,
     lake_stored_columns,
     lake_view_sql,
     unnumbered_files,
 )
 from warehouse.store import first_row
-from warehouse.tables import Table
+from warehouse.tables import TABLES, Table
 
 
 def table_dir(lake: Path, t: Table) -> Path:
@@ -95,6 +96,47 @@ def publish_lake_view(con: duckdb.DuckDBPyConnection, lake: Path, t: Table) -> N
     files = [str(f) for f in lake_files(lake, t)]
     for stmt in [*lake_view_sql(t, files, unnumbered_files(con, t, files)), *comment_sql(t)]:
         con.execute(stmt)
+
+
+def listed_files(con: duckdb.DuckDBPyConnection, t: Table) -> list[str]:
+    """The files a lake table's views name, read from the view's definition (so a file
+    that has gone does not make this fail, as reading the files view would)."""
+    row = first_row(
+        con,
+        "SELECT sql FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = ? AND view_name = ?",
+        [t.schema, files_view(t).split(".")[1]],
+    )
+    if not row:
+        return []
+    return [f.replace("''", "'") for f in re.findall(r"'((?:[^']|'')+\.parquet)'", row[0])]
+
+
+def relocate_lake_views(con: duckdb.DuckDBPyConnection, lake: Path) -> list[str]:
+    """Point lake views that name files under another lake at the same files under this
+    one: the views name files by absolute path, so a data home that was copied or moved
+    would otherwise read the old place's files, or fail once they are gone. Returns the
+    tables re-pointed."""
+    moved = []
+    for t in TABLES:
+        if t.storage != "lake":
+            continue
+        files = listed_files(con, t)
+        base = table_dir(lake, t)
+        inside = f"/{t.schema}/{t.name}/"
+        if all(Path(f).is_relative_to(base) for f in files):
+            continue
+        here = [str(base / f.rsplit(inside, 1)[1]) if inside in f else f for f in files]
+        missing = [f for f in here if not Path(f).exists()]
+        if missing:
+            raise RuntimeError(
+                f"{t.qualified} names {len(missing)} lake files that are not in {base} "
+                f"(first: {missing[0]}); was the data home copied without its lake?"
+            )
+        for stmt in [*lake_view_sql(t, here, unnumbered_files(con, t, here)), *comment_sql(t)]:
+            con.execute(stmt)
+        moved.append(t.qualified)
+    return moved
 
 
 LAKE_PARQUET = "FORMAT parquet, COMPRESSION snappy"  # as fast to write as DuckDB can

@@ -105,6 +105,9 @@ class Warehouse:
             con = duckdb.connect(str(build))
             try:
                 ensure_schema(con, self.home.lake)
+                from warehouse.lake import relocate_lake_views  # lake -> store
+
+                relocate_lake_views(con, self.home.lake)
                 yield con
                 con.execute("CHECKPOINT")
             except BaseException:
