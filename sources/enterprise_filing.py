@@ -614,10 +614,9 @@ _TEMP = (
 )  # fmt: skip
 
 
-def _other_filings(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
-    """View _other_filings over the lake files of every other staged filing file (read
-    directly: the table's view would work out each row's file from its path); returns
-    whether there are any."""
+def _other_filings(con: duckdb.DuckDBPyConnection, sha: str) -> None:
+    """View _other_filings over the lake files of every other staged filing file, read
+    directly (the table's view would also compute columns these checks never use)."""
     files = con.execute(
         f"SELECT file FROM {files_view(ENTERPRISE_FILINGS)} WHERE archive_sha256 <> ?", [sha]
     ).fetchall()
@@ -630,7 +629,6 @@ def _other_filings(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
         "NULL::INTEGER AS source_row, NULL::VARCHAR AS archive_sha256 WHERE false"
     )
     con.execute(f"CREATE OR REPLACE TEMP VIEW _other_filings AS {body}")
-    return bool(files)
 
 
 def stage(
