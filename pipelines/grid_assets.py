@@ -9,6 +9,7 @@ from pipelines.resources import WarehouseResource
 from pipelines.suite_checks import month_results, monthly_check_specs, suite_asset_checks
 from quality.capacity_checks import capacity_checks
 from quality.checks import structural_checks
+from quality.meter_checks import rollup_complete_check
 from warehouse.green_power import build_green_power
 from warehouse.meter import build_meter_marts
 from warehouse.renewable_capacity import build_renewable_capacity
@@ -80,6 +81,7 @@ def metered_electricity(
             [
                 *structural_checks(ENTERPRISE_ELECTRICITY),
                 *structural_checks(REGION_METERED_ELECTRICITY),
+                *(rollup_complete_check(m) for m in months),
             ],
         )
         checks = month_results(

@@ -310,9 +310,28 @@ def gate(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> list[CheckOutco
     failed = [o for o in outcomes if not o.passed and o.check.severity == "blocking"]
     if failed:
         raise BlockingCheckError(
-            "blocking check failed, nothing published: " + "; ".join(o.line() for o in failed)
+            "blocking check failed, nothing published: "
+            + "; ".join(o.line() + _first_failing(con, o) for o in failed)
         )
     return outcomes
+
+
+FIRST_ROW_CHARS = 300
+
+
+def _first_failing(con: duckdb.DuckDBPyConnection, o: CheckOutcome) -> str:
+    """The first row a failed SQL check lists, on the same line, so the message says
+    what failed and not only how many rows did (expectations say it themselves)."""
+    if o.result is not None:
+        return ""
+    cur = con.execute(f"SELECT * FROM ({o.check.rows_query}) LIMIT 1")
+    row = cur.fetchone()
+    if row is None:
+        return ""
+    shown = ", ".join(f"{d[0]}={v!r}" for d, v in zip(cur.description, row, strict=True))
+    if len(shown) > FIRST_ROW_CHARS:
+        shown = shown[: FIRST_ROW_CHARS - 3] + "..."
+    return f" (first: {shown})"
 
 
 # --- batches: which rows a partitioned check looks at -------------------------------

@@ -35,6 +35,33 @@ def gaps_check(month: str | None = None) -> Check:
     )
 
 
+def rollup_complete_check(month: str) -> Check:
+    """Blocking: every metered hour of the month ('YYYY-MM') is in its rollup. The
+    rollup takes each enterprise's region from the register (staging.enterprises), so
+    an enterprise that has left the register since its metering was staged would
+    otherwise drop out of the totals unseen. Counts come from the lake files' footers
+    and the month's rollup rows; only a month that falls short is read, to name who is
+    missing."""
+    y, m = int(month[:4]), int(month[5:7])
+    return Check(
+        f"marts.enterprise_electricity.every_metered_hour_{month}",
+        "marts.enterprise_electricity",
+        "blocking",
+        f"""WITH lake AS (SELECT coalesce(sum(rows), 0) AS n
+                          FROM {TABLE}_files WHERE month = DATE '{month}-01'),
+                mart AS (SELECT coalesce(sum(hours), 0) AS n FROM marts.enterprise_electricity
+                         WHERE year = {y} AND month = {m})
+           SELECT '{month}' AS month, lake.n AS metered_hours, mart.n AS hours_rolled_up,
+                  (SELECT list(DISTINCT credit_code ORDER BY credit_code)[:5] FROM {TABLE} h
+                   WHERE month = DATE '{month}-01' AND NOT EXISTS (
+                     SELECT 1 FROM staging.enterprises e WHERE e.credit_code = h.credit_code))
+                    AS not_in_register
+           FROM lake, mart WHERE lake.n <> mart.n""",
+        description="every metered hour is counted in the monthly rollup (an enterprise "
+        "metered but no longer in the register is named, not dropped)",
+    )
+
+
 def run_gap_checks(
     con: duckdb.DuckDBPyConnection,
     months: Iterable[str],

@@ -302,6 +302,26 @@ def test_rollups_by_hand_and_idempotent(wh: duckdb.DuckDBPyConnection, tmp_path:
     assert build_meter_marts(wh, ["2024-03"]) == {"2024-03": 0}
 
 
+def test_an_enterprise_gone_from_the_register_stops_the_rollup_by_name(
+    wh: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    from quality.checks import BlockingCheckError, gate
+    from quality.meter_checks import rollup_complete_check
+
+    lines = [HEADER, f"{A},2024-01-01 00:00:00,10,1", f"{B},2024-01-01 00:00:00,5,0",
+             f"{B},2024-01-01 01:00:00,5,0"]  # fmt: skip
+    _stage(wh, tmp_path / "home", "meter_2024-01.csv", lines)
+    build_meter_marts(wh, ["2024-01"])
+    assert gate(wh, [rollup_complete_check("2024-01")])[0].passed
+    # B leaves the register after its metering was staged: its two hours would drop out.
+    wh.execute("DELETE FROM staging.enterprises WHERE credit_code = ?", [B])
+    build_meter_marts(wh, ["2024-01"])
+    with pytest.raises(BlockingCheckError) as err:
+        gate(wh, [rollup_complete_check("2024-01")])
+    assert "every_metered_hour_2024-01: FAILED: 1 rows" in str(err.value)
+    assert f"metered_hours=3, hours_rolled_up=1, not_in_register=['{B}']" in str(err.value)
+
+
 def test_gaps_check_fails_on_a_missing_hour(wh: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     hours = pl.datetime_range(
         datetime(2024, 2, 1), datetime(2024, 2, 29, 23), "1h", eager=True
