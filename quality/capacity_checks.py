@@ -105,18 +105,11 @@ GEM_UNPLACEABLE = Check(
     description="every operating, retired or mothballed phase can be placed in years",
 )
 
-NEGATIVE = Check(
-    "capacity.renewable_capacity_negative",
-    "staging.renewable_capacity",
-    "warning",
-    "SELECT * FROM staging.renewable_capacity WHERE capacity_kw < 0 ORDER BY ALL",
-    description="no capacity is negative",
-)
-
 
 def capacity_checks() -> list[Check]:
-    """The warning checks for an asset check to run after ``build_renewable_capacity``."""
-    return [GEM_VS_CEC, GEM_VS_PYPSA, GEM_DUPLICATES, GEM_UNPLACEABLE, NEGATIVE]
+    """The warning checks for an asset check to run after ``build_renewable_capacity``
+    (a negative capacity is the table suite's own warning, ``capacity_kw.non_negative``)."""
+    return [GEM_VS_CEC, GEM_VS_PYPSA, GEM_DUPLICATES, GEM_UNPLACEABLE]
 
 
 def gem_vs_cec(con: duckdb.DuckDBPyConnection) -> list[tuple]:
