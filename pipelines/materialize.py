@@ -132,7 +132,13 @@ def _materialize(
             f"materialised {key}" + (f" ({rows[key]} rows{extra})" if rows[key] is not None else "")
         )
     for check in result.get_asset_check_evaluations():
-        state = "passed" if check.passed else "FAILED"
+        state = (
+            "passed"
+            if check.passed
+            else "FAILED"
+            if check.severity == dg.AssetCheckSeverity.ERROR
+            else "found rows to review (a warning: nothing was blocked)"
+        )
         desc = f": {check.description}" if check.description and not check.passed else ""
         lines.append(f"check {check.check_name} {state}{desc}")
     for event in result.all_events:

@@ -560,14 +560,18 @@ UNION
 SELECT DISTINCT e.credit_code, e.year FROM _other_filings e
 SEMI JOIN _filing_in i USING (credit_code, year)
 """
+# What makes two filings of an enterprise-year the same filing: every figure, the grade,
+# the name and the codes (the industry as normalised, so C3011 and 3011 agree).
+_FIGURES = (
+    "$energy_tce, $electricity_kwh, $green_electricity_kwh, $coal_t, $natural_gas_m3, "
+    "$oil_t, $heat_gj, $new_water_m3, $reused_water_m3, $value_added_yuan, $co2_t, $env_grade"
+)
 _SECOND_FILINGS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _filing_seconds AS
 WITH ok AS (
   SELECT c.source_row, c.credit_code, c.year,
-         hash(c.enterprise_name, c.region_code, c.industry_code, c.energy_tce,
-              c.electricity_kwh, c.green_electricity_kwh, c.coal_t, c.natural_gas_m3,
-              c.oil_t, c.heat_gj, c.new_water_m3, c.reused_water_m3, c.value_added_yuan,
-              c.co2_t, c.env_grade) AS figures
+         hash(c.enterprise_name, c.region_code, ind.code, {_FIGURES.replace("$", "c.")})
+           AS figures
   FROM (SELECT * FROM _filing_rows SEMI JOIN _repeated USING (credit_code, year)) c
   LEFT JOIN _codes code USING (credit_code)
   LEFT JOIN _regions reg ON reg.gb2260 = c.region_code AND reg.year = c.year
@@ -578,7 +582,10 @@ WITH ok AS (
          row_number() OVER w AS k
   FROM ok WINDOW w AS (PARTITION BY credit_code, year ORDER BY source_row)
 )
-SELECT source_row,
+-- One reason a row: a filing staged from another file comes first, so it is the one
+-- named even for a row that also repeats an earlier row of this file.
+SELECT source_row, arg_min(reason, (this_file, first_elsewhere)) AS reason FROM (
+SELECT source_row, 1 AS this_file, 0 AS first_elsewhere,
        CASE WHEN figures = f0
               THEN 'repeats the filing for ' || credit_code || ' ' || year || ' at row '
                    || first_row
@@ -586,10 +593,17 @@ SELECT source_row,
                  || ' with different figures (first at row ' || first_row || ')' END AS reason
 FROM ranked WHERE k > 1
 UNION ALL
-SELECT ok.source_row, 'filing for ' || ok.credit_code || ' ' || ok.year
-       || ' already staged from ' || f.original_name || ' row ' || e.source_row
+SELECT ok.source_row, 0 AS this_file, e.source_row AS first_elsewhere,
+       CASE WHEN ok.figures = e.figures
+              THEN 'repeats the filing for ' || ok.credit_code || ' ' || ok.year
+                   || ' already staged from '
+            ELSE 'second filing for ' || ok.credit_code || ' ' || ok.year
+                 || ' with different figures (first staged from ' END
+       || coalesce(f.original_name, e.archive_sha256) || ' row ' || e.source_row
+       || CASE WHEN ok.figures = e.figures THEN '' ELSE ')' END
 FROM ok JOIN _other_filings e ON e.credit_code = ok.credit_code AND e.year = ok.year
 LEFT JOIN raw.files f ON f.sha256 = e.archive_sha256
+) GROUP BY source_row
 """
 STAGED = {  # the lake file's columns (lake_stored_columns) -> SQL over _CHECKED
     "credit_code": "c.credit_code",
@@ -620,13 +634,15 @@ def _other_filings(con: duckdb.DuckDBPyConnection, sha: str) -> None:
     files = con.execute(
         f"SELECT file FROM {files_view(ENTERPRISE_FILINGS)} WHERE archive_sha256 <> ?", [sha]
     ).fetchall()
+    figures = f"hash(enterprise_name, gb2260, industry_code, {_FIGURES.replace('$', '')})"
     body = (
-        "SELECT credit_code, year, source_row, regexp_extract(filename, "
-        f"'{LAKE_FILE_SHA}', 1) AS archive_sha256 FROM read_parquet("
+        f"SELECT credit_code, year, source_row, {figures} AS figures, regexp_extract("
+        f"filename, '{LAKE_FILE_SHA}', 1) AS archive_sha256 FROM read_parquet("
         f"[{', '.join(_sql_str(f) for (f,) in files)}], filename = true)"
         if files
         else "SELECT NULL::VARCHAR AS credit_code, NULL::INTEGER AS year, "
-        "NULL::INTEGER AS source_row, NULL::VARCHAR AS archive_sha256 WHERE false"
+        "NULL::INTEGER AS source_row, NULL::UBIGINT AS figures, "
+        "NULL::VARCHAR AS archive_sha256 WHERE false"
     )
     con.execute(f"CREATE OR REPLACE TEMP VIEW _other_filings AS {body}")
 

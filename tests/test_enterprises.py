@@ -184,9 +184,24 @@ def test_a_second_file_cannot_file_the_same_enterprise_year_again(
 ) -> None:
     _ingest(con, _write_csv(tmp_path / "a.csv", [_filing()]), tmp_path)
     _ingest(
-        con, _write_csv(tmp_path / "b.csv", [_filing(energy_tce=1), _filing(year=2022)]), tmp_path
+        con,
+        _write_csv(
+            tmp_path / "b.csv",
+            [_filing(energy_tce=1), _filing(year=2022), _filing(industry_code="3011")],
+        ),
+        tmp_path,
     )
-    assert "already staged from a.csv row 2" in _reasons(con)[2]
+    reasons = _reasons(con)
+    assert reasons[2] == (
+        f"second filing for {GOOD} 2023 with different figures (first staged from a.csv row 2)"
+    )
+    # The same figures (the industry written without its section letter is the same code).
+    assert reasons[4] == f"repeats the filing for {GOOD} 2023 already staged from a.csv row 2"
+    # Row 4 also repeats row 2 of its own file: still one quarantine row, one reason.
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT source_row) FROM quality.quarantine "
+        "WHERE source_file = 'b.csv'"
+    ).fetchall() == [(2, 2)]
     assert con.execute("SELECT count(*) FROM staging.enterprise_filings").fetchall() == [(2,)]
     # Re-ingesting the first file is idempotent: still one filing for 2023.
     _ingest(con, tmp_path / "a.csv", tmp_path)
