@@ -114,7 +114,8 @@ def test_mixed_unit_file_end_to_end(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = greenstat("ingest", str(path), home=home)
     assert result.returncode == 0, result.stderr
-    assert "4 rows loaded, 12 rows quarantined, 1 cells marked missing" in result.stdout, result.stdout
+    counts = "4 rows loaded, 12 rows quarantined, 1 cells marked missing"
+    assert counts in result.stdout, result.stdout
     obs = _observations(home, KIND_TEMPLATE)
     assert obs == {
         ("CN", "hydro_capacity", "2020-10"): (370000000.0, "kW", "official", "2020-11"),
