@@ -122,7 +122,7 @@ def test_truncated_csv_quarantines_the_cut_row(nbs_dir: Path, tmp_path: Path) ->
     h = tmp_path / "h"
     result = greenstat("ingest", str(path), home=h)
     assert result.returncode == 0, result.stderr
-    assert "0 missing" in result.stdout
+    assert "0 cells marked missing" in result.stdout
     reasons = query(h, "SELECT DISTINCT reason FROM quality.quarantine")
     assert reasons and "truncated" in reasons[0][0]
 

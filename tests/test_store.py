@@ -202,9 +202,9 @@ def test_filings_held_as_a_table_move_to_the_lake_on_the_next_write(wh: Warehous
     assert sorted(p.name for p in lake.iterdir()) == [f"{'a' * 64}.parquet", f"{'b' * 64}.parquet"]
 
 
-def test_a_copied_data_home_reads_its_own_lake_after_a_write(wh: Warehouse, tmp_path: Path) -> None:
-    """Lake views name their files by absolute path: the first write in a copied or moved
-    home points them at the copy's own files, so the original can go."""
+def test_a_copied_data_home_reads_its_own_lake_and_archive(wh: Warehouse, tmp_path: Path) -> None:
+    """Lake views and raw.files name files by absolute path: the first read or write in a
+    copied or moved home points them at the copy's own files, so the original can go."""
     import shutil
 
     from sources.ingest import ingest_file
@@ -222,9 +222,10 @@ def test_a_copied_data_home_reads_its_own_lake_after_a_write(wh: Warehouse, tmp_
     moved = home(tmp_path / "elsewhere")
     shutil.copytree(wh.home.root, moved.root)
     shutil.rmtree(wh.home.root)
-    with Warehouse(moved).write():
-        pass
+    # Reading is enough: greenstat's read (progress, report) re-points them first.
     with Warehouse(moved).connect_read() as con:
+        (path,) = con.execute("SELECT archive_path FROM raw.files").fetchone()
+        assert Path(path).is_relative_to(moved.archive) and Path(path).exists()
         assert con.execute(
             "SELECT count(*), min(file) FROM staging.enterprise_filings_files"
         ).fetchone() == (1, str(next((moved.lake / "staging" / "enterprise_filings").iterdir())))

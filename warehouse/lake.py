@@ -124,7 +124,7 @@ def relocate_lake_views(con: duckdb.DuckDBPyConnection, lake: Path) -> list[str]
         files = listed_files(con, t)
         base = table_dir(lake, t)
         inside = f"/{t.schema}/{t.name}/"
-        if all(Path(f).is_relative_to(base) for f in files):
+        if all(Path(f).resolve().is_relative_to(base.resolve()) for f in files):
             continue
         here = [str(base / f.rsplit(inside, 1)[1]) if inside in f else f for f in files]
         missing = [f for f in here if not Path(f).exists()]

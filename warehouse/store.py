@@ -55,12 +55,23 @@ class Warehouse:
         return self.path.exists()
 
     def connect_read(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection to the published snapshot."""
+        """A read-only connection to the published snapshot. In a data home that was
+        copied or moved, whose lake views still name the old place's files, one empty
+        write re-points them first (when the home is writable)."""
         if not self.path.exists():
             raise WarehouseError(
                 f"no warehouse at {self.path}: run `greenstat run` (or `make demo`) first"
             )
-        return duckdb.connect(str(self.path), read_only=True)
+        con = duckdb.connect(str(self.path), read_only=True)
+        if _names_other_lake(con, self.home.lake):
+            con.close()
+            try:
+                with self.write():
+                    pass
+            except (OSError, duckdb.Error):
+                pass  # a read-only home: read it as it is
+            con = duckdb.connect(str(self.path), read_only=True)
+        return con
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
@@ -105,9 +116,7 @@ class Warehouse:
             con = duckdb.connect(str(build))
             try:
                 ensure_schema(con, self.home.lake)
-                from warehouse.lake import relocate_lake_views  # lake -> store
-
-                relocate_lake_views(con, self.home.lake)
+                _follow_the_home(con, self.home)
                 yield con
                 con.execute("CHECKPOINT")
             except BaseException:
@@ -124,6 +133,35 @@ class Warehouse:
                 with duckdb.connect(str(self.path), read_only=True) as published:
                     for action in actions:
                         action(published)
+
+
+def _names_other_lake(con: duckdb.DuckDBPyConnection, lake: Path) -> bool:
+    from warehouse.lake import listed_files  # lake -> store
+    from warehouse.tables import TABLES
+
+    lake = lake.resolve()
+    return any(
+        not Path(f).resolve().is_relative_to(lake)
+        for t in TABLES
+        if t.storage == "lake"
+        for f in listed_files(con, t)
+    )
+
+
+def _follow_the_home(con: duckdb.DuckDBPyConnection, home: Home) -> None:
+    """After a data home was copied or moved: the lake views and raw.files name files by
+    absolute path, so point them at the same files in this home."""
+    from warehouse.lake import relocate_lake_views  # lake -> store
+
+    relocate_lake_views(con, home.lake)
+    archive = home.archive.resolve()
+    moved = []
+    for sha, path in con.execute("SELECT sha256, archive_path FROM raw.files").fetchall():
+        here = archive / sha[:2] / sha / Path(path).name  # the archive's fixed layout
+        if not Path(path).resolve().is_relative_to(archive) and here.exists():
+            moved.append((str(here), sha))
+    if moved:
+        con.executemany("UPDATE raw.files SET archive_path = ? WHERE sha256 = ?", moved)
 
 
 def _remove(path: Path) -> None:

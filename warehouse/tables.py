@@ -394,7 +394,14 @@ SOURCE_FILES = Table(
             nullable=False,
         ),
         _c("original_name", "VARCHAR", "File name as received", "原文件名", nullable=False),
-        _c("archive_path", "VARCHAR", "Path inside the data home", "归档路径", nullable=False),
+        _c(
+            "archive_path",
+            "VARCHAR",
+            "Where the archived copy is: archive/<sha[:2]>/<sha256>/<name> in the data home, "
+            "as an absolute path (a copied or moved home's first write re-points it)",
+            "归档路径",
+            nullable=False,
+        ),
         _c("size_bytes", "BIGINT", "Size", "文件大小", unit="bytes", nullable=False),
         _c("kind", "VARCHAR", "Detected source kind", "识别的来源类型"),
         _c("encoding", "VARCHAR", "Text encoding detected", "文本编码"),
