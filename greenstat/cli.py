@@ -14,8 +14,13 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from greenstat.settings import PROJECT_ROOT, configure_environment, home
+
+if TYPE_CHECKING:  # the CLI imports its layers lazily, so `--help` answers at once
+    from sources.ingest import FileResult, IngestOptions
+    from warehouse.store import Warehouse
 
 REGIONS = ("CN", "CN-BJ", "CN-CQ")
 
@@ -67,13 +72,14 @@ def _month(text: str) -> str:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from quality.checks import BlockingCheckError
     from sources.errors import SourceFormatError
-    from sources.ingest import IngestOptions, ingest_file
-    from warehouse.build import ensure_reference, gate_staging, refresh_years
+    from sources.ingest import IngestOptions
     from warehouse.store import Warehouse
 
     h = home().ensure()
     wh = Warehouse(h)
     options = IngestOptions(args.indicator, args.region, args.vintage)
+    if args.replaces and len(args.paths) != 1:
+        return _fail("--replaces takes one revised file")
     failed = 0
     for raw in args.paths:
         path = Path(raw)
@@ -82,12 +88,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             _fail(f"{path}: no such file")
             continue
         try:
-            with wh.write() as con:
-                ensure_reference(con)
-                result = ingest_file(con, path, h.archive, options)
-                gate_staging(con)
-                if result.years:  # metering feeds monthly marts: `greenstat backfill`
-                    refresh_years(wh, con, result.years)
+            result = _ingest_one(wh, path, options, args.replaces)
         except (SourceFormatError, BlockingCheckError) as exc:
             failed += 1
             _fail(str(exc) if isinstance(exc, SourceFormatError) else f"{path.name}: {exc}")
@@ -105,6 +106,44 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"marked missing ({vintage}sha256 {result.sha256[:12]})"
         )
     return 1 if failed else 0
+
+
+def _ingest_one(
+    wh: Warehouse, path: Path, options: IngestOptions, replaces: str | None
+) -> FileResult:
+    """One file in one write: ingested, gated, marts refreshed; with ``replaces``, the
+    filing file it revises withdrawn first (and put back if the write fails)."""
+    from sources.errors import SourceFormatError
+    from sources.filing_replace import replace_with
+    from sources.ingest import ingest_file
+    from warehouse.build import ensure_reference, gate_staging, refresh_years
+
+    withdrawn, published = None, []
+    try:
+        with wh.write() as con:
+            ensure_reference(con)
+            if replaces:
+                withdrawn = replace_with(con, wh.home.lake, replaces, path.name)
+                wh.after_publish(lambda _ro: published.append(True))  # runs first
+            result = ingest_file(con, path, wh.home.archive, options)
+            if withdrawn is not None and result.sha256 == withdrawn.sha256:
+                raise SourceFormatError(f"{path.name}: it is the file it would replace")
+            gate_staging(con)
+            years = result.years | (withdrawn.years if withdrawn else set())
+            if years:  # metering feeds monthly marts: `greenstat backfill`
+                refresh_years(wh, con, years)
+            if withdrawn is not None:
+                wh.after_publish(lambda _ro, w=withdrawn: w.discard())
+    except BaseException:
+        if withdrawn is not None and not published:  # the published snapshot still reads it
+            withdrawn.restore()
+        raise
+    if withdrawn is not None:
+        print(
+            f"{withdrawn.name}: replaced, its {withdrawn.rows} staged rows moved to "
+            f"quality.quarantine (sha256 {withdrawn.sha256[:12]})"
+        )
+    return result
 
 
 PROGRESS_COLUMNS = (
@@ -327,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_vintage,
         help="release of the figures: YYYY, YYYY-MM or YYYY-MM-DD (default: the year after "
         "the latest data year)",
+    )
+    p.add_argument(
+        "--replaces",
+        metavar="FILE",
+        help="a revised enterprise filing: the staged filing file it replaces (name as "
+        "received, or sha256 prefix); the old file's rows move to quality.quarantine",
     )
     p.set_defaults(func=cmd_ingest)
 

@@ -296,6 +296,60 @@ def test_cli_ingest_prints_the_counts(tmp_path: Path) -> None:
     ) == [(1.0,)]
 
 
+def test_a_revised_filing_file_replaces_the_one_it_revises(tmp_path: Path) -> None:
+    """`--replaces`: the revision is staged whole and the old file's rows move to the
+    quarantine with the reason; a revision that fails leaves the old one staged."""
+    home = tmp_path / "home"
+    first = _write_csv(tmp_path / "filing_2023.csv", [_filing(year=2022), _filing()])
+    assert greenstat("ingest", str(first), home=home).returncode == 0
+    revised = _write_csv(
+        tmp_path / "filing_2023_rev.csv", [_filing(energy_tce=13000), _filing(year=2024)]
+    )
+    # Without --replaces the revision is a second filing, row by row.
+    out = greenstat("ingest", str(revised), home=home)
+    assert "1 rows loaded, 1 rows quarantined" in out.stdout, out.stdout + out.stderr
+    out = greenstat("ingest", str(revised), "--replaces", "filing_2023.csv", home=home)
+    assert out.returncode == 0, out.stderr
+    assert "filing_2023.csv: replaced, its 2 staged rows moved to quality.quarantine" in (
+        out.stdout
+    )
+    assert "2 rows loaded, 0 rows quarantined" in out.stdout
+    assert query(home, "SELECT year, energy_tce FROM staging.enterprise_filings ORDER BY year") == [
+        (2023, 13000.0),
+        (2024, 12000.0),
+    ]
+    withdrawn = query(
+        home,
+        "SELECT q.source_row, q.reason, f.rows_loaded, f.rows_quarantined, f.notes[-1] "
+        "FROM quality.quarantine q JOIN raw.files f ON f.sha256 = q.archive_sha256 "
+        "WHERE q.source_file = 'filing_2023.csv' ORDER BY 1",
+    )
+    assert [r[0] for r in withdrawn] == [2, 3]
+    assert all(r[1].startswith("withdrawn: replaced by filing_2023_rev.csv on ") for r in withdrawn)
+    assert withdrawn[0][2:4] == (0, 2) and withdrawn[0][4] == withdrawn[0][1]
+    # Rows in = staged + quarantined, for both files, and the tables agree with raw.files.
+    assert query(
+        home,
+        "SELECT f.original_name, f.cells_in, f.rows_loaded, coalesce(v.rows, 0), "
+        "f.rows_quarantined, (SELECT count(*) FROM quality.quarantine q "
+        "WHERE q.archive_sha256 = f.sha256) FROM raw.files f "
+        "LEFT JOIN staging.enterprise_filings_files v ON v.archive_sha256 = f.sha256 "
+        "ORDER BY 1",
+    ) == [("filing_2023.csv", 2, 0, 0, 2, 2), ("filing_2023_rev.csv", 2, 2, 2, 0, 0)]
+    lake = home / "lake" / "staging" / "enterprise_filings"
+    assert len(list(lake.iterdir())) == 1
+    # A revision that cannot be read: nothing changes, the staged file stays in place.
+    broken = tmp_path / "broken.csv"
+    broken.write_text("credit_code,oops\n1,2\n", encoding="utf-8")
+    out = greenstat("ingest", str(broken), "--replaces", "filing_2023_rev.csv", home=home)
+    assert out.returncode == 1 and "oops" in out.stderr, out.stderr
+    assert query(home, "SELECT count(*) FROM staging.enterprise_filings") == [(2,)]
+    assert len(list(lake.iterdir())) == 1
+    out = greenstat("ingest", str(revised), "--replaces", "nosuch.csv", home=home)
+    assert out.returncode == 1
+    assert "--replaces nosuch.csv: no file of that name or sha256 received" in out.stderr
+
+
 # --- filing indicators -------------------------------------------------------------------
 
 
