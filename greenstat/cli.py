@@ -99,12 +99,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             failed += 1
             _fail(f"{path.name}: {type(exc).__name__}: {exc}")
             continue
-        vintage = f"vintage {result.vintage}, " if result.vintage else ""
-        print(
-            f"{path}: kind {result.kind}, {result.rows_loaded} rows loaded, "
-            f"{result.rows_quarantined} rows quarantined, {result.cells_missing} cells "
-            f"marked missing ({vintage}sha256 {result.sha256[:12]})"
-        )
+        print(f"{path}: {result.counts()}")
     return 1 if failed else 0
 
 

@@ -335,19 +335,24 @@ def gate_check(
     def _check(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> dg.AssetCheckResult:
-        return _check_result(context.run.run_id, warehouse, checks, None)
+        return _check_result(context.run.run_id, warehouse, checks, None, blocking)
 
     return _check
 
 
 def _check_result(
-    run_id: str, warehouse: WarehouseResource, checks: list, partition: str | None
+    run_id: str,
+    warehouse: WarehouseResource,
+    checks: list,
+    partition: str | None,
+    blocking: bool = True,
 ) -> dg.AssetCheckResult:
     with warehouse.warehouse().write() as con:
         outcomes = run_checks(con, checks, partition=partition, run_id=run_id)
     failed = [o for o in outcomes if not o.passed]
     return dg.AssetCheckResult(
         passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
         description="; ".join(o.line() for o in failed) or f"{len(outcomes)} rules passed",
         metadata={
             "rules": dg.MetadataValue.int(len(outcomes)),

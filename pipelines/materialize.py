@@ -118,6 +118,7 @@ def _materialize(
     lines = []
     partitions: dict[str, int] = {}
     rows: dict[str, object] = {}
+    staged_files: list[str] = []  # each file staged, with its counts, as `ingest` prints it
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         if mat is None:
@@ -126,11 +127,16 @@ def _materialize(
         partitions[key] = partitions.get(key, 0) + (1 if mat.partition else 0)
         count = mat.metadata.get("dagster/row_count")
         rows[key] = count.value if count is not None else None
+        files = mat.metadata.get("files")
+        if key == "staging_observations" and files is not None:
+            staged_files += [ln[2:] for ln in str(files.value).splitlines() if ln.startswith("- ")]
     for key, n_parts in partitions.items():
         extra = f", {n_parts} {unit} partitions" if n_parts else ""
         lines.append(
             f"materialised {key}" + (f" ({rows[key]} rows{extra})" if rows[key] is not None else "")
         )
+        if key == "staging_observations":
+            lines += [f"  staged {f}" for f in staged_files]
     for check in result.get_asset_check_evaluations():
         state = (
             "passed"

@@ -88,13 +88,20 @@ class CheckOutcome:
     def line(self) -> str:
         """One line: table and check, partition, expectation, observed value."""
         where = f" [{self.partition}]" if self.partition else ""
+        blocking = self.check.severity == "blocking"
         if self.result is not None and not self.passed:
             e = self.result.expectation
             return (
-                f"{self.check.name}{where}: FAILED ({e.type}): observed {self.observed}, "
-                f"expected {self.threshold}"
+                f"{self.check.name}{where}: {'FAILED' if blocking else 'to review'} "
+                f"({e.type}): observed {self.observed}, expected {self.threshold}"
             )
-        state = "passed" if self.passed else f"FAILED: {self.failing_rows} rows"
+        state = (
+            "passed"
+            if self.passed
+            else f"FAILED: {self.failing_rows} rows"
+            if blocking
+            else f"{self.failing_rows} rows to review"
+        )
         return f"{self.check.name}{where}: {state}"
 
     def gx(self, run_id: str | None) -> dict:

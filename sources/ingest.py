@@ -76,12 +76,17 @@ class FileResult:
     already_archived: bool = False
     years: set[int] = field(default_factory=set)
 
-    def summary(self) -> str:
+    def counts(self) -> str:
+        """What `greenstat ingest` prints after the file's name."""
+        vintage = f"vintage {self.vintage}, " if self.vintage else ""
         return (
-            f"{self.path.name}: kind={self.kind} loaded={self.rows_loaded} "
-            f"quarantined={self.rows_quarantined} missing={self.cells_missing} "
-            f"vintage={self.vintage} sha256={self.sha256[:12]}"
+            f"kind {self.kind}, {self.rows_loaded} rows loaded, {self.rows_quarantined} rows "
+            f"quarantined, {self.cells_missing} cells marked missing "
+            f"({vintage}sha256 {self.sha256[:12]})"
         )
+
+    def summary(self) -> str:
+        return f"{self.path.name}: {self.counts()}"
 
 
 def detect_kind(path: Path) -> str:

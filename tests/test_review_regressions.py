@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from greenstat.settings import home
@@ -134,3 +135,15 @@ def test_default_home_inside_the_checkout_is_the_checkout_data(monkeypatch) -> N
     monkeypatch.chdir(PROJECT_ROOT / "docs")
     assert home().root == PROJECT_ROOT / "data"
     os.chdir(PROJECT_ROOT)
+
+
+def test_a_failed_warning_reads_as_rows_to_review_and_a_blocking_one_as_failed(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Warnings never block, so they must not print as FAILED beside the blocking rules."""
+    from quality.checks import Check, run_checks
+
+    rows = "SELECT * FROM range(3)"
+    warn, block = (Check(f"t.{s}", "t", s, rows) for s in ("warning", "blocking"))
+    lines = [o.line() for o in run_checks(con, [warn, block], record=False)]
+    assert lines == ["t.warning: 3 rows to review", "t.blocking: FAILED: 3 rows"]
