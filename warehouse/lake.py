@@ -112,20 +112,31 @@ def listed_files(con: duckdb.DuckDBPyConnection, t: Table) -> list[str]:
     return [f.replace("''", "'") for f in re.findall(r"'((?:[^']|'')+\.parquet)'", row[0])]
 
 
+def views_naming_another_lake(
+    con: duckdb.DuckDBPyConnection, lake: Path
+) -> list[tuple[Table, list[str]]]:
+    """Lake tables whose views name files outside ``lake`` (the home was copied or
+    moved), with the files they name."""
+    found = []
+    for t in TABLES:
+        if t.storage != "lake":
+            continue
+        files = listed_files(con, t)
+        base = table_dir(lake, t).resolve()
+        if not all(Path(f).resolve().is_relative_to(base) for f in files):
+            found.append((t, files))
+    return found
+
+
 def relocate_lake_views(con: duckdb.DuckDBPyConnection, lake: Path) -> list[str]:
     """Point lake views that name files under another lake at the same files under this
     one: the views name files by absolute path, so a data home that was copied or moved
     would otherwise read the old place's files, or fail once they are gone. Returns the
     tables re-pointed."""
     moved = []
-    for t in TABLES:
-        if t.storage != "lake":
-            continue
-        files = listed_files(con, t)
+    for t, files in views_naming_another_lake(con, lake):
         base = table_dir(lake, t)
         inside = f"/{t.schema}/{t.name}/"
-        if all(Path(f).resolve().is_relative_to(base.resolve()) for f in files):
-            continue
         here = [str(base / f.rsplit(inside, 1)[1]) if inside in f else f for f in files]
         missing = [f for f in here if not Path(f).exists()]
         if missing:

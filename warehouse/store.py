@@ -136,16 +136,9 @@ class Warehouse:
 
 
 def _names_other_lake(con: duckdb.DuckDBPyConnection, lake: Path) -> bool:
-    from warehouse.lake import listed_files  # lake -> store
-    from warehouse.tables import TABLES
+    from warehouse.lake import views_naming_another_lake  # lake -> store
 
-    lake = lake.resolve()
-    return any(
-        not Path(f).resolve().is_relative_to(lake)
-        for t in TABLES
-        if t.storage == "lake"
-        for f in listed_files(con, t)
-    )
+    return bool(views_naming_another_lake(con, lake))
 
 
 def _follow_the_home(con: duckdb.DuckDBPyConnection, home: Home) -> None:
