@@ -20,11 +20,12 @@ from pathlib import Path
 
 import duckdb
 
+from sources.enterprise_filing import KIND
 from sources.errors import SourceFormatError
+from warehouse.ddl import lake_stored_columns
 from warehouse.lake import publish_lake_view, table_dir
 from warehouse.tables import ENTERPRISE_FILINGS
 
-KIND = "enterprise_filing"
 SHA_PREFIX_MIN = 8
 
 
@@ -81,10 +82,7 @@ def withdraw(
     live = table_dir(lake, ENTERPRISE_FILINGS) / f"{sha}.parquet"
     if not live.exists():
         return Withdrawn(sha, name, 0, set(), None, live)
-    cols = ", ".join(
-        f"'{c.name}': {c.name}" for c in ENTERPRISE_FILINGS.columns if c.generated is None
-        and c.name != "archive_sha256"
-    )  # fmt: skip
+    cols = ", ".join(f"'{c}': {c}" for c in lake_stored_columns(ENTERPRISE_FILINGS))
     now = datetime.now(UTC).replace(tzinfo=None)
     ((rows, years),) = con.execute(
         f"SELECT count(*), list(DISTINCT year) FROM read_parquet('{live}')"
