@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.ratio import ratio_result
 from sources.demo_enterprises import write_demo_filings
 from sources.demo_meter import BENCH_REGISTER, write_bench_lake, write_bench_meter
 
@@ -100,17 +101,15 @@ def bench_meter_ingest(repeats: int, rows: int = INGEST_ROWS) -> dict[str, objec
             shutil.rmtree(home)
         size = csv.stat().st_size
     o, p = min(ours), min(plain)
-    return {
-        "name": "meter_ingest",
-        "what": f"greenstat ingest of {written:,} hourly meter rows ({size / 2**20:.0f} MiB CSV) "
+    return ratio_result(
+        "meter_ingest",
+        f"greenstat ingest of {written:,} hourly meter rows ({size / 2**20:.0f} MiB CSV) "
         "as a whole process, against a whole-process DuckDB CSV-to-Parquet copy",
-        "seconds_min": round(o, 2),
-        "plain_seconds_min": round(p, 2),
-        "ratio_to_plain": round(o / p, 2),
-        "budget_ratio": BUDGET_RATIO,
-        "within_budget": o / p <= BUDGET_RATIO,
-        "repeats": repeats,
-    }
+        o,
+        p,
+        BUDGET_RATIO,
+        repeats=repeats,
+    )
 
 
 def bench_meter_rollup(rows: int = ROLLUP_ROWS) -> dict[str, object]:

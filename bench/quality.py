@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench.ratio import ratio_result
 from quality.checks import run_checks, suite_checks
 from quality.expectations import Batch, validate
 from quality.suites import suite_for
@@ -170,20 +171,18 @@ def bench_quality(repeats: int, rows: int = ROWS, gx_rows: int | None = GX_ROWS)
         gx = _gx_pandas(con, gx_rows) if gx_rows else None
         con.close()
     o, p = min(ours), min(plain)
-    out: dict[str, object] = {
-        "name": "quality_suite",
-        "what": f"the marts.indicator_values suite ({recorded[0] // repeats} expectations) on "
+    out = ratio_result(
+        "quality_suite",
+        f"the marts.indicator_values suite ({recorded[0] // repeats} expectations) on "
         f"{rows:,} rows, run natively and recorded with GX results, against the same checks "
         "in hand-written DuckDB SQL (one process, same run)",
-        "seconds_min": round(o, 2),
-        "plain_seconds_min": round(p, 2),
-        "ratio_to_plain": round(o / p, 2),
-        "budget_ratio": BUDGET_RATIO,
-        "within_budget": o / p <= BUDGET_RATIO,
-        "rows_recorded_per_run": recorded[0] // repeats,
-        "generate_seconds": round(generated, 1),
-        "repeats": repeats,
-    }
+        o,
+        p,
+        BUDGET_RATIO,
+        rows_recorded_per_run=recorded[0] // repeats,
+        generate_seconds=round(generated, 1),
+        repeats=repeats,
+    )
     if gx:
         out["gx_pandas"] = gx
     return out
