@@ -109,6 +109,7 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "kgco2/int$": ("kg CO2/int$", 1.0),
     # ratios
     "%": ("percent", 1.0),
+    "±%": ("percent", 1.0),  # a signed change, as NBS writes 上升或下降(±%)
     "‰": ("permille", 1.0),
     # counts
     "个": ("count", 1.0),

@@ -16,7 +16,7 @@ from warehouse.tables import CANONICAL_UNITS
 INDICATORS_CSV = Path(__file__).resolve().parent.parent / "sources" / "ref" / "indicators.csv"
 COLUMNS = [
     "indicator_code", "name_zh", "name_en", "unit", "source_unit", "direction", "domain",
-    "definition", "source_names",
+    "definition", "source_names", "change_of", "published_in",
 ]  # fmt: skip
 # BRIEF 5 canonical units; intensities are stated per 10^4 yuan (万元), as sources state them.
 DIRECTIONS = {"higher", "lower", "neutral"}

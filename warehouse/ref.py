@@ -62,6 +62,8 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "domain": [i.domain or None for i in indicators],
             "definition": [i.definition or None for i in indicators],
             "source_names": [list(i.source_names) for i in indicators],
+            "change_of": [i.change_of or None for i in indicators],
+            "published_in": [i.published_in or None for i in indicators],
         }
     )
     con.execute("DELETE FROM ref.regions")
