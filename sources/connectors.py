@@ -25,9 +25,18 @@ from sources import (
 )
 from sources.catalogue import default_catalogue
 from sources.extract import read_extract, sniff_extract
-from sources.parsed import Candidate, Connector, Options, Parsed, Reject
+from sources.parsed import (
+    Candidate,
+    Connector,
+    Options,
+    Parsed,
+    Reject,
+    parse_span,
+    span_period,
+)
+from sources.price_basis import price_basis_from_notes
 from sources.records import RecordSource
-from sources.units import BadValueError, parse_value
+from sources.units import BadValueError, parse_qualified, parse_value
 from warehouse.tables import DATA_KINDS
 
 KIND_NBS = "nbs_portal_export"
@@ -57,6 +66,7 @@ def parse_nbs(path: Path, options: Options) -> Parsed:
         vintage, basis = "", "no data"
     source = export.source_line.split("：", 1)[-1] if export.source_line else "国家统计局"
     citation = f"{source}, 国家数据 {export.database or '分省年度数据'}"
+    price_basis = price_basis_from_notes(export.notes)
     candidates = [
         Candidate(
             source_row=c.source_row,
@@ -74,6 +84,7 @@ def parse_nbs(path: Path, options: Options) -> Parsed:
             data_kind="official",
             citation=f"{citation}: {c.indicator_label}({c.unit_as_written})",
             flags=c.flags,
+            price_basis=price_basis,
         )
         for c in export.cells
     ]
@@ -110,9 +121,19 @@ def parse_extract(path: Path, options: Options) -> Parsed:
             reason = "vintage is empty"
         elif not f["year"].isdigit():
             reason = f"year {f['year']!r} is not a whole number"
+        period = f["period"] or f["year"]
+        if reason is None and f["period"]:
+            span = parse_span(f["period"])
+            if span is not None:
+                period = span_period(*span)
+                if span[1] != int(f["year"]):
+                    reason = f"period {f['period']!r} does not end in year {f['year']}"
+            elif not (f["period"] == f["year"] or f["period"].startswith(f"{f['year']}-")):
+                reason = f"period {f['period']!r} is not in year {f['year']}"
+        core, qualifier = parse_qualified(f["value_as_written"])
         if reason is None:
             try:
-                parsed = parse_value(f["value_as_written"])
+                parsed = parse_value(core)
             except BadValueError as exc:
                 reason = str(exc)
         if reason is not None:
@@ -134,7 +155,7 @@ def parse_extract(path: Path, options: Options) -> Parsed:
                 value_as_written=f["value_as_written"],
                 unit_as_written=f["unit_as_written"],
                 year=int(f["year"]),
-                period=f["year"],
+                period=period,
                 vintage=f["vintage"],
                 data_kind=f["data_kind"],
                 citation=citation,
@@ -142,6 +163,9 @@ def parse_extract(path: Path, options: Options) -> Parsed:
                 industry_code=f["industry_code"] or None,
                 source_sector=f["source_sector"] or None,
                 fuel=f["fuel"] or None,
+                price_basis=f["price_basis"] or None,
+                qualifier=qualifier,
+                indicator_as_written=f["indicator_as_written"] or None,
             )
         )
     vintages = sorted({c.vintage for c in candidates})

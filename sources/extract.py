@@ -25,9 +25,12 @@ EXTRACT_COLUMNS = (
     "citation",
     "origin",
 )
-# Optional breakdown columns, after ``origin`` and in this order (a prefix is fine):
-# sector rows of an inventory give the GB/T 4754 code, the source's sector and the fuel.
+# Optional columns, after ``origin``, in any order: sector rows of an inventory give the
+# GB/T 4754 code, the source's sector and the fuel; cited figures may give the indicator's
+# name as published (a change rate's sign is in its words), a period other than the year
+# (2016/2020 for a change over a span) and the price basis.
 BREAKDOWN_COLUMNS = ("industry_code", "source_sector", "fuel")
+OPTIONAL_COLUMNS = (*BREAKDOWN_COLUMNS, "indicator_as_written", "period", "price_basis")
 HEADER_LINE = ",".join(EXTRACT_COLUMNS)
 
 
@@ -35,7 +38,9 @@ def _header_columns(first_line: str) -> tuple[str, ...] | None:
     """The columns of an extract header, or None when the line is not one."""
     cells = tuple(c.strip() for c in first_line.split(","))
     base, rest = cells[: len(EXTRACT_COLUMNS)], cells[len(EXTRACT_COLUMNS) :]
-    if base != EXTRACT_COLUMNS or rest != BREAKDOWN_COLUMNS[: len(rest)]:
+    if base != EXTRACT_COLUMNS or len(set(rest)) != len(rest):
+        return None
+    if not set(rest) <= set(OPTIONAL_COLUMNS):
         return None
     return cells
 
@@ -63,7 +68,8 @@ def read_extract(path: Path) -> list[ExtractRow]:
     columns = _header_columns(",".join(header)) if header else None
     if columns is None:
         raise SourceFormatError(
-            f"{path.name}: header is not {HEADER_LINE}[,{','.join(BREAKDOWN_COLUMNS)}]"
+            f"{path.name}: header is not {HEADER_LINE} followed by any of "
+            f"{', '.join(OPTIONAL_COLUMNS)}"
         )
     rows = []
     for line_no, cells in enumerate(reader, start=2):
@@ -72,7 +78,7 @@ def read_extract(path: Path) -> list[ExtractRow]:
         raw = lines[line_no - 1] if line_no - 1 < len(lines) else ",".join(cells)
         padded = [*cells, *[""] * (len(columns) - len(cells))]
         fields = {k: v.strip() for k, v in zip(columns, padded, strict=False)}
-        for k in BREAKDOWN_COLUMNS:
+        for k in OPTIONAL_COLUMNS:
             fields.setdefault(k, "")
         if len(cells) > len(columns):
             fields["_extra"] = ",".join(cells[len(columns) :])
@@ -80,10 +86,19 @@ def read_extract(path: Path) -> list[ExtractRow]:
     return rows
 
 
-def write_extract(path: Path, rows: Iterable[Mapping[str, str]], *, breakdown: bool = False) -> int:
-    """Write rows in the extract format (with the breakdown columns if asked); the
-    count written. Builders of the embedded extracts all write through here."""
-    columns = [*EXTRACT_COLUMNS, *(BREAKDOWN_COLUMNS if breakdown else ())]
+def write_extract(
+    path: Path,
+    rows: Iterable[Mapping[str, str]],
+    *,
+    breakdown: bool = False,
+    optional: tuple[str, ...] = (),
+) -> int:
+    """Write rows in the extract format (with the breakdown columns, or the optional
+    columns named, if asked); the count written. Builders of the embedded extracts all
+    write through here."""
+    extra = BREAKDOWN_COLUMNS if breakdown else optional
+    assert set(extra) <= set(OPTIONAL_COLUMNS), extra
+    columns = [*EXTRACT_COLUMNS, *extra]
     n = 0
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")

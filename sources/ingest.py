@@ -11,6 +11,7 @@ Re-ingesting the same bytes replaces that file's rows: idempotent by sha256.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from sources.archive import ArchivedFile, archive_file
-from sources.catalogue import Catalogue, default_catalogue
+from sources.catalogue import Catalogue, Indicator, default_catalogue
 from sources.connectors import (
     CONNECTORS,
     KIND_EXTRACT,
@@ -32,7 +33,8 @@ from sources.connectors import (
     record_source,
 )
 from sources.errors import SourceFormatError
-from sources.parsed import VINTAGE, Candidate
+from sources.parsed import VINTAGE, Candidate, parse_span
+from sources.price_basis import UnknownPriceBasisError, normalise_price_basis
 from sources.records import Prepared, RecordSource
 from sources.regions import RegionResolver, default_resolver
 from sources.units import UnknownUnitError, parse_unit
@@ -150,6 +152,63 @@ def _quarantine_row(
     }
 
 
+# A direction word in the unit, as some sources write a decline rate: '%（下降）'.
+_UNIT_DIRECTION = re.compile(
+    r"(?P<unit>.+?)\s*[(（](?P<word>下降|降低|减少|增长|上升|提高|增加)[)）]"
+)
+_DOWN_WORDS = ("下降", "降低", "减少")
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    """What a candidate's indicator and unit say: the catalogued indicator, the unit to
+    convert, the sign that makes a change rate signed, and the span of a cumulative one."""
+
+    indicator: Indicator
+    unit: str
+    sign: int = 1
+    span: tuple[int, int] | None = None
+    cumulative: bool = False
+
+
+def _meaning(c: Candidate, catalogue: Catalogue) -> _Meaning | str:
+    """The candidate's indicator (a change rate read from its words where need be), or
+    the reason it has none."""
+    unit, unit_sign = c.unit_as_written, None
+    m = _UNIT_DIRECTION.fullmatch(c.unit_as_written.strip())
+    if m is not None:
+        unit, unit_sign = m["unit"], -1 if m["word"] in _DOWN_WORDS else 1
+    if c.by_code:
+        ind = catalogue.by_code.get(c.indicator)
+        if ind is None:
+            return f"unknown indicator {c.indicator!r}: add it to sources/ref/indicators.csv"
+        rate = catalogue.lookup_rate(c.indicator_as_written) if c.indicator_as_written else None
+        if rate is not None and rate.indicator.indicator_code == ind.indicator_code:
+            sign = rate.sign if rate.word else (unit_sign or 1)
+            return _Meaning(ind, unit, sign, rate.span, rate.cumulative)
+        if unit_sign is not None and not ind.change_of:
+            return (
+                f"unit {c.unit_as_written!r} states a change, but {ind.indicator_code} is a level"
+            )
+        return _Meaning(ind, unit, unit_sign or 1)
+    ind = catalogue.lookup_name(c.indicator)
+    if ind is not None and (unit_sign is None or ind.change_of):
+        return _Meaning(ind, unit, unit_sign or 1)
+    rate = catalogue.lookup_rate(c.indicator)
+    if rate is not None:
+        sign = rate.sign if rate.word else (unit_sign or 1)
+        return _Meaning(rate.indicator, unit, sign, rate.span, rate.cumulative)
+    if ind is not None and unit_sign is not None:  # a level's name, '%（下降）' as its unit
+        change = catalogue.change_of.get(ind.indicator_code)
+        if change is not None:
+            return _Meaning(change, unit, unit_sign)
+        return (
+            f"unit {c.unit_as_written!r} states a change, but {ind.indicator_code} has no "
+            "change-rate indicator"
+        )
+    return f"unknown indicator {c.indicator!r}: add it to sources/ref/indicators.csv"
+
+
 def _conform(
     c: Candidate, resolver: RegionResolver, catalogue: Catalogue
 ) -> tuple[dict[str, object] | None, str | None]:
@@ -159,11 +218,12 @@ def _conform(
         if not c.region_label:
             return None, "region not named in the file (no 地区： line); re-ingest with --region"
         return None, f"unknown region {c.region_label!r} (not in ref.regions)"
-    ind = catalogue.by_code.get(c.indicator) if c.by_code else catalogue.lookup_name(c.indicator)
-    if ind is None:
-        return None, f"unknown indicator {c.indicator!r}: add it to sources/ref/indicators.csv"
+    meaning = _meaning(c, catalogue)
+    if isinstance(meaning, str):
+        return None, meaning
+    ind = meaning.indicator
     try:
-        conv = parse_unit(c.unit_as_written)
+        conv = parse_unit(meaning.unit)
     except UnknownUnitError:
         return None, f"unknown unit {c.unit_as_written!r}"
     if conv.canonical != ind.unit:
@@ -173,19 +233,40 @@ def _conform(
         )
     if not VINTAGE.fullmatch(c.vintage or ""):
         return None, f"vintage {c.vintage!r} is not a year or an ISO date (YYYY, YYYY-MM-DD)"
+    try:
+        price_basis = normalise_price_basis(c.price_basis)
+    except UnknownPriceBasisError as exc:
+        return None, str(exc)
+    period, year = c.period, c.year
+    span = parse_span(period.replace("/", "-")) if "/" in period else None
+    if meaning.cumulative or span is not None:
+        span = span or meaning.span
+        if span is None:
+            return None, (
+                f"{c.indicator!r} is a cumulative change: give its span as the period "
+                "(2016-2020) or name the plan (十三五)"
+            )
+        if not span[0] <= c.year <= span[1]:
+            return None, f"year {c.year} is outside the span {span[0]}-{span[1]} it states"
+        period, year = f"{span[0]}/{span[1]}", span[1]
+    value = _exact(c.value, conv.factor) * meaning.sign
+    if ind.change_of and value <= -100:
+        return None, f"a change of {value:g}% would leave nothing: not a rate"
     return {
         "region_code": region_code,
         "industry_code": c.industry_code,
         "source_sector": c.source_sector,
         "fuel": c.fuel,
         "indicator_code": ind.indicator_code,
-        "period": c.period,
-        "year": c.year,
-        "value": _exact(c.value, conv.factor),
+        "period": period,
+        "year": year,
+        "value": value,
         "unit": ind.unit,
         "value_as_written": c.value_as_written,
         "unit_as_written": c.unit_as_written,
         "flags": c.flags or None,
+        "price_basis": price_basis,
+        "qualifier": c.qualifier,
         "vintage": c.vintage,
         "data_kind": c.data_kind,
         "citation": c.citation,

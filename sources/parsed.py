@@ -17,6 +17,22 @@ from sources.units import BadValueError, ParsedValue, parse_value
 # A vintage is a release: a year, a month or a day, ISO-formatted so that string order
 # is time order ('2018' < '2025' < '2025-03-31').
 VINTAGE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+# A span of years for a change over several years: '2016-2020', '2016—2020', '2016/2020',
+# '2016～2020年'; stored as 'YYYY/YYYY' with the year of the period its last year.
+SPAN = re.compile(r"(\d{4})\s*年?\s*(?:-|/|—|–|－|～|~|至|到)\s*(\d{4})\s*年?")
+
+
+def parse_span(text: str) -> tuple[int, int] | None:
+    """(first, last) years of a span as written, or None when ``text`` is not one."""
+    m = SPAN.fullmatch(text.strip())
+    if m is None:
+        return None
+    first, last = int(m.group(1)), int(m.group(2))
+    return (first, last) if first < last else None
+
+
+def span_period(first: int, last: int) -> str:
+    return f"{first}/{last}"
 
 
 @dataclass(frozen=True)
@@ -32,7 +48,7 @@ class Candidate:
     value_as_written: str
     unit_as_written: str
     year: int
-    period: str  # 'YYYY' or 'YYYY-MM'
+    period: str  # 'YYYY', 'YYYY-MM', or 'YYYY/YYYY' for a change over a span of years
     vintage: str
     data_kind: str
     citation: str
@@ -41,6 +57,11 @@ class Candidate:
     industry_code: str | None = None  # GB/T 4754 code the source's sector maps to
     source_sector: str | None = None  # the source's own sector, e.g. a CEADs sector name
     fuel: str | None = None  # fuel or emission process, e.g. 'Raw Coal', 'Process'
+    price_basis: str | None = None  # as written (可比价, 2015年价格, 当年价); normalised by ingest
+    qualifier: str | None = None  # about, at_least, at_most (sources.units.parse_qualified)
+    # The indicator's published name when ``indicator`` is a code: a change rate's sign
+    # comes from its words (较上年减少 3.48 is -3.48).
+    indicator_as_written: str | None = None
 
 
 @dataclass(frozen=True)

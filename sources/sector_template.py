@@ -19,11 +19,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.catalogue import default_catalogue
+from sources.catalogue import default_catalogue, plan_span
 from sources.errors import SourceFormatError
 from sources.nbs_export import decode_head
-from sources.parsed import VINTAGE, Candidate, Connector, Options, Parsed, Reject
-from sources.units import BadValueError, UnknownUnitError, parse_unit, parse_value_unit
+from sources.parsed import (
+    VINTAGE,
+    Candidate,
+    Connector,
+    Options,
+    Parsed,
+    Reject,
+    parse_span,
+    span_period,
+)
+from sources.price_basis import UnknownPriceBasisError, normalise_price_basis
+from sources.units import (
+    BadValueError,
+    UnknownUnitError,
+    parse_qualified,
+    parse_unit,
+    parse_value_unit,
+)
 from warehouse.tables import DATA_KINDS
 
 KIND_TEMPLATE = "sector_template"
@@ -41,6 +57,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "notes": ("notes", "备注"),
     "period": ("period", "时期"),
     "data_kind": ("data_kind", "数据类型"),
+    "price_basis": ("price_basis", "价格口径"),
 }
 LABELS = {field: f"{names[0]} ({names[1]})" for field, names in HEADERS.items()}
 _DETECT = ("region", "year", "indicator", "value")  # a row holding these is the header
@@ -250,8 +267,9 @@ class _RowReader:
             return when
         year, period = when
         value_text = self._get(rec, "value")
+        core, qualifier = parse_qualified(value_text)
         try:
-            parsed, carried = parse_value_unit(value_text)
+            parsed, carried = parse_value_unit(core)
         except BadValueError as exc:
             return self._reject(rec, "value", str(exc))
         if parsed.missing or parsed.value is None:
@@ -280,6 +298,11 @@ class _RowReader:
         if not source:
             return self._reject(rec, "source", "empty (name the publication, table and page)")
         notes = self._get(rec, "notes")
+        price_basis = self._get(rec, "price_basis")
+        try:
+            normalise_price_basis(price_basis)
+        except UnknownPriceBasisError as exc:
+            return self._reject(rec, "price_basis", str(exc))
         value_i = self.columns["value"]
         return Candidate(
             source_row=rec.row,
@@ -297,12 +320,22 @@ class _RowReader:
             data_kind=data_kind,
             citation=f"{source} ({notes})" if notes else source,
             flags=parsed.flags,
+            price_basis=price_basis or None,
+            qualifier=qualifier,
         )
 
     def _year_period(self, rec: _Record) -> tuple[int, str] | Reject:
-        """The year, and the period: 'YYYY', or 'YYYY-MM' for a sub-annual figure."""
+        """The year, and the period: 'YYYY', 'YYYY-MM' for a sub-annual figure, or
+        'YYYY/YYYY' for a change over a span of years (2016-2020, 十三五)."""
         year_text = self._get(rec, "year")
         period_text = self._get(rec, "period")
+        span = parse_span(period_text) or plan_span(period_text) if period_text else None
+        if span is not None:
+            if year_text and (_YEAR.fullmatch(year_text) is None or int(year_text[:4]) != span[1]):
+                return self._reject(
+                    rec, "year", f"{year_text!r} is not the last year of the period {period_text!r}"
+                )
+            return span[1], span_period(*span)
         year: int | None = None
         if year_text:
             m = _YEAR.fullmatch(year_text)

@@ -298,3 +298,52 @@ def parse_value_unit(text: str) -> tuple[ParsedValue, str | None]:
         value, unit = split_value_unit(core)
         return ParsedValue(value=value, flags=flags, missing=False), unit
     return ParsedValue(value=parsed.value, flags=flags + parsed.flags, missing=parsed.missing), None
+
+
+# How publishers qualify a figure, at its start or end: the figure is then a rounding
+# (about) or a bound (at_least, at_most), kept with its qualifier and never read as exact.
+_QUALIFIER_WORDS: tuple[tuple[str, str, str], ...] = (  # (word, where, qualifier)
+    ("大约", "start", "about"),
+    ("约", "start", "about"),
+    ("接近", "start", "about"),
+    ("近", "start", "about"),
+    ("不少于", "start", "at_least"),
+    ("超过", "start", "at_least"),
+    ("逾", "start", "at_least"),
+    ("≥", "start", "at_least"),
+    (">", "start", "at_least"),
+    ("不超过", "start", "at_most"),
+    ("不足", "start", "at_most"),
+    ("不到", "start", "at_most"),
+    ("≤", "start", "at_most"),
+    ("<", "start", "at_most"),
+    ("左右", "end", "about"),
+    ("以上", "end", "at_least"),
+    ("有余", "end", "at_least"),
+    ("余", "end", "at_least"),
+    ("多", "end", "at_least"),
+    ("以下", "end", "at_most"),
+)
+
+
+def _is_figure(core: str) -> bool:
+    """A number, or a number followed by a known unit ('3.7亿千瓦')."""
+    if core[-1:].isdigit():
+        return True
+    m = _LEADING_NUMBER.fullmatch(core)
+    return bool(m and m.group("unit").strip() and is_known_unit(m.group("unit").strip()))
+
+
+def parse_qualified(text: str) -> tuple[str, str | None]:
+    """Peel one qualifier off a value cell: ('约20', -> '20', 'about'); ('180以上' ->
+    '180', 'at_least'); a unit may follow a trailing word's number ('75左右万千瓦' is not
+    expected, '75万千瓦左右' is). Returns the text unchanged and None when unqualified."""
+    shown = text.strip()
+    norm = unicodedata.normalize("NFKC", shown).strip()
+    for word, where, qualifier in _QUALIFIER_WORDS:
+        w = unicodedata.normalize("NFKC", word)
+        if where == "start" and norm.startswith(w) and norm[len(w) :].strip()[:1].isdigit():
+            return norm[len(w) :].strip(), qualifier
+        if where == "end" and norm.endswith(w) and _is_figure(norm[: -len(w)].strip()):
+            return norm[: -len(w)].strip(), qualifier
+    return shown, None

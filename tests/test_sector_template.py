@@ -46,10 +46,17 @@ def test_both_shipped_templates_ingest_cleanly(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = greenstat("ingest", str(TEMPLATE_CSV), str(TEMPLATE_XLSX), home=home)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count(f"kind {KIND_TEMPLATE}, 4 rows loaded, 0 rows quarantined") == 2
+    assert result.stdout.count(f"kind {KIND_TEMPLATE}, 5 rows loaded, 0 rows quarantined") == 2
     obs = _observations(home, KIND_TEMPLATE)
-    # Both files hold the same four example rows (one observation each per file).
-    assert len(obs) == 4
+    # Both files hold the same five example rows (one observation each per file).
+    assert len(obs) == 5
+    # 规模以上工业单位增加值能耗比上年下降 3.2 (%): the change rate, signed
+    assert obs[("CN-CQ", "energy_intensity_industry_change", "2023")] == (
+        -3.2,
+        "percent",
+        "demo",
+        "2024-03",
+    )
     assert obs[("CN-BJ", "energy_intensity_industry", "2023")] == (
         0.25,
         "tce/10k yuan",
@@ -98,7 +105,6 @@ EXPECTED_REASONS = {
     9: "unit '万吨' is t, but energy_consumption_total is measured in tce",
     10: "unknown unit '公顷'",
     11: "value (数值): '2.3亿千瓦' carries '亿千瓦' but unit (单位) says '万千瓦'",
-    12: "value (数值): '约5000万千瓦' is approximate or open-ended ('约')",
     13: "data_kind (数据类型): 'guess' is not one of official, derived, demo",
     14: "source (来源): empty",
     15: "period (时期): '2020-12' is not in year 2021",
@@ -114,7 +120,7 @@ def test_mixed_unit_file_end_to_end(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = greenstat("ingest", str(path), home=home)
     assert result.returncode == 0, result.stderr
-    counts = "4 rows loaded, 12 rows quarantined, 1 cells marked missing"
+    counts = "5 rows loaded, 11 rows quarantined, 1 cells marked missing"
     assert counts in result.stdout, result.stdout
     obs = _observations(home, KIND_TEMPLATE)
     assert obs == {
@@ -122,7 +128,14 @@ def test_mixed_unit_file_end_to_end(tmp_path: Path) -> None:
         ("CN", "gas_capacity", "2020-10"): (97130000.0, "kW", "official", "2020-11"),
         ("CN-BJ", "industrial_water_reuse_rate", "2023"): (12.5, "percent", "official", "2024"),
         ("CN-BJ", "industrial_solid_waste_utilized", "2023"): (12345000.0, "t", "official", "2024"),
+        # 约5000万千瓦: staged as the rounding it is, never as an exact figure (decision 31)
+        ("CN", "nuclear_capacity", "2020-10"): (50000000.0, "kW", "official", "2020-11"),
     }
+    qualified = query(
+        home,
+        "SELECT indicator_code, qualifier FROM staging.observations WHERE qualifier IS NOT NULL",
+    )
+    assert qualified == [("nuclear_capacity", "about")]
     written = query(
         home,
         "SELECT value_as_written, unit_as_written FROM staging.observations "

@@ -20,6 +20,12 @@ MEASURES = (
     "peak",
     "qualitative",
 )
+# A figure the publisher itself qualified (约 20, 20 左右, 180 以上, 不足 5): a bound or a
+# rounding, never an exact figure (decision 31).
+QUALIFIERS = ("about", "at_least", "at_most")
+# How a price-dependent figure is valued: at comparable prices, at the prices of a
+# stated base year (constant:2015), or at current prices (现价, 当年价).
+PRICE_BASIS_NOTE = "comparable, constant:YYYY (prices of a base year) or current"
 PROGRESS_STATUSES = (
     "achieved",
     "on_track",
@@ -455,6 +461,23 @@ SOURCE_FILES = Table(
     primary_key=("sha256",),
 )
 
+PRICE_BASIS = _c(
+    "price_basis",
+    "VARCHAR",
+    f"Price basis of a price-dependent figure: {PRICE_BASIS_NOTE}; NULL when not stated "
+    "or not price-dependent",
+    "价格口径（可比价 / 某年价格 / 现价）",
+)
+QUALIFIER = _c(
+    "qualifier",
+    "VARCHAR",
+    "about (约, 左右), at_least (以上, 超过) or at_most (以下, 不足) when the publisher "
+    "qualified the figure: a bound or a rounding, never used as an exact value; NULL "
+    "for an exact figure",
+    "数值限定（约数、下限、上限）",
+    values=QUALIFIERS,
+)
+
 OBSERVATIONS = Table(
     "staging",
     "observations",
@@ -469,16 +492,19 @@ OBSERVATIONS = Table(
         _c(
             "period",
             "VARCHAR",
-            "Period: YYYY for annual, YYYY-MM for monthly",
+            "Period: YYYY for annual, YYYY-MM for monthly, YYYY/YYYY for a change over a span "
+            "of years (a cumulative rate such as 十三五期间累计下降)",
             "时期",
             nullable=False,
         ),
-        _c("year", "INTEGER", "Year of the period", "年份", nullable=False),
+        _c("year", "INTEGER", "Year of the period (a span: its last year)", "年份", nullable=False),
         _c("value", "DOUBLE", "Value in the canonical unit", "数值（标准单位）", nullable=False),
         _c("unit", "VARCHAR", "Canonical unit", "标准单位", nullable=False),
         _c("value_as_written", "VARCHAR", "Cell text as written", "原始数值"),
         _c("unit_as_written", "VARCHAR", "Unit as written", "原始单位"),
         _c("flags", "VARCHAR", "Footnote marks stripped from the value (*, #, ①)", "注释标记"),
+        PRICE_BASIS,
+        QUALIFIER,
         _c(
             "vintage",
             "VARCHAR",
@@ -1093,6 +1119,8 @@ INDICATOR_VALUES = Table(
             "NULL when none",
             "所应用的更正编号",
         ),
+        PRICE_BASIS,
+        QUALIFIER,
     ),
     primary_key=("region_code", "indicator_code", "year"),
     lake_partition="year",
@@ -1157,19 +1185,24 @@ CO2_RECONCILIATION = Table(
     primary_key=("region_code", "year", "scope"),
 )
 
-INDICATOR_PROGRESS = Table(
-    "marts",
-    "indicator_progress",
-    "Progress of every policy target",
-    "政策目标进展",
-    (
+
+def _progress_columns() -> tuple[Column, ...]:
+    return (
         _c("target_id", "VARCHAR", "Target", "目标编号", nullable=False),
         REGION_CODE,
         _c("indicator_code", "VARCHAR", "Indicator", "指标代码"),
         _c("baseline_year", "INTEGER", "Base year", "基准年"),
-        _c("baseline_value", "DOUBLE", "Value in the base year", "基准值"),
+        _c("baseline_value", "DOUBLE", "Value in the base year (unit: value_unit)", "基准值"),
         _c("latest_year", "INTEGER", "Latest year with data", "最新年份"),
-        _c("latest_value", "DOUBLE", "Latest value", "最新值"),
+        _c("latest_value", "DOUBLE", "Latest value (unit: value_unit)", "最新值"),
+        _c(
+            "value_unit",
+            "VARCHAR",
+            "Unit of baseline_value, latest_value and expected_value_now: the indicator's "
+            "canonical unit, or 'index (YYYY = 100)' when progress is chained from annual "
+            "change rates",
+            "基准值与最新值的单位",
+        ),
         _c("target_year", "INTEGER", "Target year", "目标年"),
         _c("target_value", "DOUBLE", "Target value", "目标值"),
         _c("target_unit", "VARCHAR", "Unit of the target", "目标单位"),
@@ -1207,7 +1240,108 @@ INDICATOR_PROGRESS = Table(
             "数据性质",
             values=DATA_KINDS,
         ),
+        _c(
+            "method",
+            "VARCHAR",
+            "levels (the indicator's values in the base and latest years) or chained_rates "
+            "(index = 100 x product of (1 + r) over the published annual change rates)",
+            "计算方法：水平值 / 逐年变化率连乘",
+            values=PROGRESS_METHODS,
+        ),
+        _c(
+            "inputs",
+            "VARCHAR[]",
+            "Provenance of every value used (each rate of a chain)",
+            "所用数据出处",
+        ),
         _c("note", "VARCHAR", "Why the status is what it is, when not obvious", "说明"),
+    )
+
+
+PROGRESS_METHODS = ("levels", "chained_rates")
+INDICATOR_PROGRESS = Table(
+    "marts",
+    "indicator_progress",
+    "Progress of every policy target: on published figures where they allow a status, "
+    "else with demo figures filling the gaps (data_kind says which)",
+    "政策目标进展",
+    _progress_columns(),
+    primary_key=("target_id",),
+)
+INDICATOR_PROGRESS_OFFICIAL = Table(
+    "marts",
+    "indicator_progress_official",
+    "Progress of every policy target on published figures only (official, or derived from "
+    "official ones): no demo input; no_data where the published figures do not allow a "
+    "status",
+    "政策目标进展（仅依据公开发布数据）",
+    _progress_columns(),
+    primary_key=("target_id",),
+)
+INPUT_ROLES = ("baseline", "latest", "rates", "reference")
+TARGET_DATA_COVERAGE = Table(
+    "marts",
+    "target_data_coverage",
+    "What each policy target is tracked on: the data kind of each input, and for demo or "
+    "missing inputs the exact figures needed and where they are published",
+    "政策目标数据覆盖：各项输入的数据性质，及所缺数据与发布渠道",
+    (
+        _c("target_id", "VARCHAR", "Target", "目标编号", nullable=False),
+        REGION_CODE,
+        _c("indicator_code", "VARCHAR", "Indicator of the target", "指标代码"),
+        _c("measure", "VARCHAR", "Kind of target", "目标类型", nullable=False, values=MEASURES),
+        _c(
+            "status",
+            "VARCHAR",
+            "Status in marts.indicator_progress",
+            "进展状态",
+            nullable=False,
+            values=PROGRESS_STATUSES,
+        ),
+        _c(
+            "data_kind",
+            "VARCHAR",
+            "Least certain kind among the values the status uses",
+            "数据性质",
+            values=DATA_KINDS,
+        ),
+        _c(
+            "on_published_figures",
+            "BOOLEAN",
+            "Tracked on published figures only: every input official or derived from official",
+            "是否完全依据公开发布数据",
+            nullable=False,
+        ),
+        _c("baseline_kind", "VARCHAR", "Data kind of the baseline value", "基准值数据性质"),
+        _c("latest_kind", "VARCHAR", "Data kind of the latest value", "最新值数据性质"),
+        _c(
+            "reference_kind",
+            "VARCHAR",
+            "Data kind of the reference series (relational targets)",
+            "参照序列数据性质",
+        ),
+        _c(
+            "figures_needed",
+            "STRUCT(indicator_code VARCHAR, name_zh VARCHAR, name_en VARCHAR, "
+            "region_code VARCHAR, years INTEGER[], unit VARCHAR, price_basis VARCHAR, "
+            "role VARCHAR, published_in VARCHAR)[]",
+            "The published figures that would replace demo or missing inputs: indicator, "
+            "region, years, unit, price basis, what the figure is for (baseline, latest, "
+            "rates, reference) and where it is published",
+            "所需数据（指标、地区、年份、单位、价格口径、用途、发布渠道）",
+        ),
+        _c(
+            "needs",
+            "VARCHAR",
+            "figures_needed in one line, for people; NULL when nothing is needed",
+            "所需数据说明",
+        ),
+        _c(
+            "sources",
+            "VARCHAR[]",
+            "Citations of the published figures used (publisher, title, URL)",
+            "所用公开数据出处",
+        ),
     ),
     primary_key=("target_id",),
 )
@@ -1458,6 +1592,8 @@ TABLES: tuple[Table, ...] = (
     REGION_METERED_ELECTRICITY,
     INDICATOR_VALUES,
     INDICATOR_PROGRESS,
+    INDICATOR_PROGRESS_OFFICIAL,
+    TARGET_DATA_COVERAGE,
     REVISIONS,
     CO2_RECONCILIATION,
     GREEN_MANUFACTURING,
