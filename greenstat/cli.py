@@ -145,7 +145,7 @@ PROGRESS_COLUMNS = (
     "target_id", "region_code", "indicator_code", "baseline_year", "baseline_value",
     "latest_year", "latest_value", "target_year", "target_value", "target_unit",
     "progress_ratio", "required_annual_rate", "observed_annual_rate", "expected_value_now",
-    "status", "data_kind", "note",
+    "status", "data_kind", "value_unit", "method", "note",
 )  # fmt: skip
 STATUS_WORDS = {
     "achieved": "achieved 已实现",
@@ -173,9 +173,10 @@ def cmd_progress(args: argparse.Namespace) -> int:
     with con:
         where, params = ("WHERE p.region_code = ?", [args.region]) if args.region else ("", [])
         cols = ", ".join(f"p.{c}" for c in PROGRESS_COLUMNS)
+        table = "indicator_progress_official" if args.official_only else "indicator_progress"
         rows = con.execute(
             f"""SELECT {cols}, i.name_zh, i.name_en, t.comparator, t.measure, i.unit
-                FROM marts.indicator_progress p
+                FROM marts.{table} p
                 JOIN ref.policy_targets t USING (target_id)
                 LEFT JOIN ref.indicators i ON i.indicator_code = p.indicator_code
                 {where} ORDER BY p.region_code, p.target_id""",
@@ -231,9 +232,10 @@ def _latest(measure: str, rec: dict[str, object], indicator_unit: str | None) ->
     year, value, base = rec["latest_year"], rec["latest_value"], rec["baseline_value"]
     if year is None:
         return "-"
+    unit = rec.get("value_unit") or indicator_unit
     if measure != "reduction_from_baseline":
-        return f"{year}: {_fmt(value, rec['target_unit'] or indicator_unit)}"
-    text = f"{year}: {_fmt(value, indicator_unit)}"
+        return f"{year}: {_fmt(value, rec['target_unit'] or unit)}"
+    text = f"{year}: {_fmt(value, unit)}"
     if base:
         change = (float(value) / float(base) - 1) * 100  # type: ignore[arg-type]
         text += f" ({change:+.1f}% vs {rec['baseline_year']})"
@@ -274,6 +276,24 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
+
+
+def cmd_request_data(args: argparse.Namespace) -> int:
+    from reports.data_request import DataRequestError, write_request
+    from warehouse.store import Warehouse, WarehouseError
+
+    try:
+        with Warehouse(home()).connect_read() as con:
+            figures = write_request(con, args.out, args.region)
+    except (WarehouseError, DataRequestError) as exc:
+        return _fail(str(exc))
+    targets = {t for f in figures for t in f.targets}
+    print(
+        f"{args.out}: {len(figures)} figures requested for {len(targets)} targets"
+        + (f" in {args.region}" if args.region else "")
+        + "; fill in the values and `greenstat ingest` the file"
+    )
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -380,7 +400,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress as known on DATE (YYYY, YYYY-MM or YYYY-MM-DD): only vintages "
         "released by then (default: the newest)",
     )
+    p.add_argument(
+        "--official-only",
+        action="store_true",
+        help="statuses on published figures only (official, or derived from official): no "
+        "demo input; no_data where the published figures allow no status",
+    )
     p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser(
+        "request-data",
+        help="write a template pre-filled with the figures the targets lack (value blank)",
+    )
+    p.add_argument("--region", choices=REGIONS, help="only this region's targets")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help=".xlsx or .csv")
+    p.set_defaults(func=cmd_request_data)
 
     p = sub.add_parser("report", help="rebuild the report site")
     p.add_argument(

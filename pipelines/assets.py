@@ -38,7 +38,7 @@ from sources.ingest import (
 )
 from warehouse.build import PROGRESS_GATE, STAGING_GATE, lake_follows, mart_gate
 from warehouse.enterprises import build_enterprises, build_green_manufacturing
-from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
+from warehouse.marts import build_indicator_values, build_revisions
 from warehouse.ref import load_reference
 from warehouse.store import first_row
 from warehouse.tables import (
@@ -46,11 +46,14 @@ from warehouse.tables import (
     ENTERPRISES,
     GREEN_MANUFACTURING,
     INDICATOR_PROGRESS,
+    INDICATOR_PROGRESS_OFFICIAL,
     INDICATOR_VALUES,
     REVISIONS,
     STAGED_TABLES,
     TABLES,
+    TARGET_DATA_COVERAGE,
 )
+from warehouse.target_progress import build_indicator_progress
 
 
 class RawFilesConfig(dg.Config):
@@ -367,7 +370,8 @@ def _check_result(
     group_name="marts",
     kinds={"duckdb"},
     deps=[indicator_values, ref_tables],
-    description="Progress of every policy target: one row per target in ref.policy_targets",
+    description="Progress of every policy target (one row per target in ref.policy_targets), "
+    "on published figures only beside it, and what each target is tracked on and needs",
 )
 def indicator_progress(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.warehouse().write() as con:
@@ -478,7 +482,7 @@ corrections_matched = gate_check(
 )
 indicator_progress_structure = suite_asset_checks(
     indicator_progress,
-    [INDICATOR_PROGRESS],
+    [INDICATOR_PROGRESS, INDICATOR_PROGRESS_OFFICIAL, TARGET_DATA_COVERAGE],
     extra_blocking=[c for c in PROGRESS_GATE if c.expectation is None],
 )
 

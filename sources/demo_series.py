@@ -20,9 +20,10 @@ from typing import Any
 import yaml
 
 from sources import miit_lists
+from sources.catalogue import default_catalogue
 from sources.extract import EXTRACT_COLUMNS, write_extract
 from sources.regions import default_resolver
-from sources.units import parse_unit, parse_value
+from sources.units import parse_qualified, parse_unit, parse_value
 from warehouse.enterprises import DESIGNATION_INDICATORS
 
 SPEC = Path(__file__).resolve().parent / "ref" / "demo_series.yaml"
@@ -80,7 +81,7 @@ def read_anchors(
             if tuple(reader.fieldnames or ())[: len(EXTRACT_COLUMNS)] != EXTRACT_COLUMNS:
                 continue
             for r in reader:
-                if r["data_kind"] != "official":
+                if r["data_kind"] != "official" or not _is_exact_level(r):
                     continue
                 parsed = parse_value(r["value_as_written"])
                 if parsed.value is None:
@@ -106,6 +107,17 @@ def read_anchors(
         "ceads_industry": industry,
         "miit_lists": listed,
     }
+
+
+def _is_exact_level(r: dict[str, str]) -> bool:
+    """An anchor is an exact annual level: not a change rate, not a figure the publisher
+    qualified (约, 以上), not a span of years."""
+    ind = default_catalogue().by_code.get(r["indicator_code"])
+    if ind is None or ind.change_of:
+        return False
+    if parse_qualified(r["value_as_written"])[1] is not None:
+        return False
+    return (r.get("period") or r["year"]) == r["year"]
 
 
 def _add_list_counts(path: Path, counts: dict[tuple[str, str], dict[int, float]]) -> None:

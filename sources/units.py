@@ -93,6 +93,8 @@ _BASE_UNITS: dict[str, tuple[str, float]] = {
     "万立方米": ("m3", 1e4),
     "亿立方米": ("m3", 1e8),
     "m3": ("m3", 1.0),
+    "万m3": ("m3", 1e4),  # 万m³ after NFKC
+    "亿m3": ("m3", 1e8),
     # heat
     "吉焦": ("GJ", 1.0),
     "百万千焦": ("GJ", 1.0),

@@ -12,13 +12,9 @@ import duckdb
 
 from warehouse.ddl import ensure_schema, files_view, lake_view_sql, unnumbered_files
 from warehouse.enterprises import build_green_manufacturing
-from warehouse.marts import (
-    build_indicator_progress,
-    build_indicator_values,
-    full_date,
-    staged_years,
-)
+from warehouse.marts import build_indicator_values, full_date, staged_years
 from warehouse.tables import TABLES
+from warehouse.target_progress import build_indicator_progress
 
 # What the marts are built from: every ref, raw and staging table held in the warehouse
 # file is copied, and every lake-backed one (filings, metering) is a view over the files
@@ -46,5 +42,5 @@ def marts_as_of(warehouse_file: Path, as_of: str) -> duckdb.DuckDBPyConnection:
     con.execute("DETACH published")
     build_green_manufacturing(con, full_date(as_of))  # designations published by then
     build_indicator_values(con, staged_years(con), as_of)
-    build_indicator_progress(con)
+    build_indicator_progress(con, as_of)
     return con

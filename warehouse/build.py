@@ -21,7 +21,7 @@ from quality.corrections import apply_register
 from warehouse.enterprises import build_enterprises, build_green_manufacturing
 from warehouse.green_power import build_green_power
 from warehouse.lake import export_years
-from warehouse.marts import build_indicator_progress, build_indicator_values, build_revisions
+from warehouse.marts import build_indicator_values, build_revisions
 from warehouse.ref import load_reference
 from warehouse.renewable_capacity import build_renewable_capacity
 from warehouse.store import Warehouse, first_row
@@ -34,11 +34,14 @@ from warehouse.tables import (
     GREEN_POWER_TRADES,
     GRID_LOAD_HOURLY,
     INDICATOR_PROGRESS,
+    INDICATOR_PROGRESS_OFFICIAL,
     INDICATOR_VALUES,
     OBSERVATIONS,
     RENEWABLE_CAPACITY,
     REVISIONS,
+    TARGET_DATA_COVERAGE,
 )
+from warehouse.target_progress import build_indicator_progress
 
 STAGING_GATE = [
     ACCOUNTING,
@@ -97,7 +100,12 @@ LAKE_TABLES = (  # exported after publishing (lake-backed tables are written as 
     INDICATOR_VALUES,
     REVISIONS,
 )
-PROGRESS_GATE = [PROGRESS_COMPLETE, *structural_checks(INDICATOR_PROGRESS)]
+PROGRESS_GATE = [
+    PROGRESS_COMPLETE,
+    *structural_checks(INDICATOR_PROGRESS),
+    *structural_checks(INDICATOR_PROGRESS_OFFICIAL),
+    *structural_checks(TARGET_DATA_COVERAGE),
+]
 
 
 def lake_follows(wh: Warehouse, years: Iterable[int]) -> None:

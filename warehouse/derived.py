@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 PRICE_BASE_YEAR = 2020
+KIND_ORDER = {"official": 0, "derived": 1, "demo": 2}
 PER_10K_YUAN = 1e4  # intensities are stated per 万元
 
 
@@ -38,6 +39,7 @@ class DerivedRow:
     method: str
     inputs: tuple[str, ...]
     vintage: str
+    price_basis: str | None = None  # comparable, constant:YYYY or current, where it matters
 
 
 Series = Mapping[int, Value]
@@ -139,12 +141,27 @@ INTENSITIES = (
 
 
 def _rows(
-    region: str, code: str, unit: str, method: str, values: Mapping[int, Value]
+    region: str,
+    code: str,
+    unit: str,
+    method: str,
+    values: Mapping[int, Value],
+    price_basis: str | None = None,
 ) -> list[DerivedRow]:
     return [
-        DerivedRow(region, code, y, v.value, unit, v.data_kind, method, v.inputs, v.vintage)
+        DerivedRow(
+            region, code, y, v.value, unit, v.data_kind, method, v.inputs, v.vintage, price_basis
+        )
         for y, v in sorted(values.items())
     ]
+
+
+# A real growth rate (%) is a volume index less 100: where a source publishes the growth
+# and no index, the index is derived from it (and labelled derived).
+INDEX_FROM_GROWTH = (
+    ("gdp_index", "gdp_growth"),
+    ("industrial_value_added_index", "industrial_value_added_growth"),
+)
 
 
 def derive(panel: Panel) -> list[DerivedRow]:
@@ -152,14 +169,34 @@ def derive(panel: Panel) -> list[DerivedRow]:
     published value of a derived indicator are left to the caller: the mart keeps the
     published value and drops the derived one."""
     out: list[DerivedRow] = []
+    extended: dict[tuple[str, str], Mapping[int, Value]] = {}
     regions = sorted({r for r, _ in panel})
     for region in regions:
 
         def get(code: str, region: str = region) -> Series:
             return panel.get((region, code), {})
 
+        for index_code, growth_code in INDEX_FROM_GROWTH:
+            index, growth = dict(get(index_code)), get(growth_code)
+            made = {
+                y: combine([g], 100 + g.value)
+                for y, g in growth.items()
+                if y not in index or KIND_ORDER[g.data_kind] < KIND_ORDER[index[y].data_kind]
+            }
+            out += _rows(
+                region,
+                index_code,
+                "index (previous year = 100)",
+                f"100 + {growth_code} (real growth, %)",
+                made,
+                "comparable",
+            )
+            index.update(made)
+            extended[(region, index_code)] = index
+
         for it in INTENSITIES:
-            num, level, index = get(it.numerator), get(it.denominator), get(it.index)
+            num, level = get(it.numerator), get(it.denominator)
+            index = extended.get((region, it.index)) or get(it.index)
             if not num or not level:
                 continue
             constant = chain_to_base(level, index)
@@ -171,6 +208,7 @@ def derive(panel: Panel) -> list[DerivedRow]:
                 f"{it.what} at {PRICE_BASE_YEAR} prices: {it.numerator} / ({it.denominator} "
                 f"{PRICE_BASE_YEAR} x chained {it.index} / 100) x 10^4",
                 comparable,
+                f"constant:{PRICE_BASE_YEAR}",
             )
             current = ratio(num, level, PER_10K_YUAN)
             out += _rows(
@@ -180,6 +218,7 @@ def derive(panel: Panel) -> list[DerivedRow]:
                 f"{it.what} at current prices (not comparable across years): "
                 f"{it.numerator} / {it.denominator} x 10^4",
                 current,
+                "current",
             )
         new, reused = get("industrial_water_new"), get("industrial_water_reused")
         rate = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import duckdb
@@ -11,7 +10,6 @@ from quality.corrections import mark_corrected_values
 from warehouse.derived import DerivedRow, Value, derive
 from warehouse.enterprises import enterprise_indicator_sql
 from warehouse.green_power import grid_indicator_sql
-from warehouse.progress import Point, Target, evaluate
 from warehouse.tables import DATA_KINDS
 
 # official beats derived beats demo: the order of DATA_KINDS, in Python and in SQL.
@@ -34,16 +32,18 @@ def full_date(as_of: str | None) -> str | None:
     return as_of + {4: "-01-01", 7: "-01"}.get(len(as_of), "")
 
 
-# One value per region, indicator and year: official beats derived beats demo,
-# then the newest vintage (as of a date, if given), then the most recently received file.
+# One value per region, indicator and year: official beats derived beats demo, an exact
+# figure beats a qualified one (约, 以上), then the newest vintage (as of a date, if
+# given), then the most recently received file.
 BEST_SQL = f"""
 SELECT region_code, indicator_code, year, value, unit, data_kind,
-       source_id || ' (vintage ' || vintage || ')' AS source, vintage, provenance
+       source_id || ' (vintage ' || vintage || ')' AS source, vintage, provenance,
+       price_basis, qualifier
 FROM (
   SELECT o.*, row_number() OVER (
            PARTITION BY o.region_code, o.indicator_code, o.year
-           ORDER BY {_KIND_RANK.format(c="o.")}, o.vintage DESC, f.ingested_at DESC,
-                    o.provenance) AS rn
+           ORDER BY {_KIND_RANK.format(c="o.")}, o.qualifier IS NOT NULL, o.vintage DESC,
+                    f.ingested_at DESC, o.provenance) AS rn
   FROM staging.observations o
   LEFT JOIN raw.files f ON f.sha256 = o.archive_sha256
   WHERE o.industry_code IS NULL AND o.source_sector IS NULL AND o.fuel IS NULL
@@ -170,7 +170,8 @@ def _panel(
     con.execute(f"CREATE OR REPLACE TEMP TABLE _best AS {BEST_SQL}", {"as_of": as_of})
     panel: dict[tuple[str, str], dict[int, Value]] = {}
     for region, ind, year, value, kind, prov, vintage in con.execute(
-        "SELECT region_code, indicator_code, year, value, data_kind, provenance, vintage FROM _best"
+        "SELECT region_code, indicator_code, year, value, data_kind, provenance, vintage "
+        "FROM _best WHERE qualifier IS NULL"  # a rounding or a bound is no input to a formula
     ).fetchall():
         panel.setdefault((region, ind), {})[year] = Value(value, kind, (prov,), vintage)
     rolled: list[DerivedRow] = []
@@ -251,6 +252,7 @@ def build_indicator_values(
             "vintage": [d.vintage for d in derived],
             "provenance": [f"derived:{d.indicator_code}" for d in derived],
             "method": [d.method for d in derived],
+            "price_basis": [d.price_basis for d in derived],
             "inputs": pa.array([list(d.inputs) for d in derived], pa.list_(pa.string())),
         }
     )
@@ -325,77 +327,3 @@ def staged_years(con: duckdb.DuckDBPyConnection) -> list[int]:
         r[0]
         for r in con.sql("SELECT DISTINCT year FROM staging.observations ORDER BY 1").fetchall()
     ]
-
-
-# The 14th Five-Year Plan documents measure from 2020; a 2030 target that states no base
-# year is measured from there too, and the progress row says so.
-DEFAULT_BASELINE_YEAR = 2020
-MEASURED_FROM_A_BASELINE = ("share", "level", "cumulative_count", "cap", "reduction_from_baseline")
-
-
-def build_indicator_progress(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Replace marts.indicator_progress: one row per target in ref.policy_targets."""
-    targets = con.execute(
-        """SELECT t.target_id, t.region_code, t.indicator_code, t.measure, t.comparator,
-                  t.target_value, t.target_unit, t.baseline_year, t.target_year,
-                  coalesce(i.direction, 'higher'), t.related_indicator_code
-           FROM ref.policy_targets t LEFT JOIN ref.indicators i USING (indicator_code)
-           ORDER BY t.target_id"""
-    ).fetchall()
-    series: dict[tuple[str, str], list[Point]] = {}
-    for region, indicator, year, value, kind in con.execute(
-        "SELECT region_code, indicator_code, year, value, data_kind "
-        "FROM marts.indicator_values ORDER BY year"
-    ).fetchall():
-        series.setdefault((region, indicator), []).append(Point(year, value, kind))
-    rows = []
-    for tid, region, ind, measure, comp, tv, unit, base, ty, direction, related in targets:
-        assumed = ""
-        if base is None and measure in MEASURED_FROM_A_BASELINE:
-            base = DEFAULT_BASELINE_YEAR
-            assumed = f"no base year in the clause: measured from {base}, the plans' base year"
-        target = Target(tid, measure, comp, tv, base, ty, direction)
-        p = evaluate(
-            target,
-            series.get((region, ind), []),
-            series.get((region, related), []) if related else (),
-        )
-        rows.append(
-            (
-                tid,
-                region,
-                ind,
-                base,
-                p.baseline_value,
-                p.latest_year,
-                p.latest_value,
-                ty,
-                tv,
-                unit,
-                _finite(p.progress_ratio),
-                p.required_rate,
-                p.observed_rate,
-                p.expected_now,
-                p.status,
-                p.data_kind,
-                "; ".join(n for n in (assumed, p.note) if n) or None,
-            )
-        )
-    con.execute("DELETE FROM marts.indicator_progress")
-    if rows:
-        con.executemany(
-            "INSERT INTO marts.indicator_progress (target_id, region_code, indicator_code, "
-            "baseline_year, baseline_value, latest_year, latest_value, target_year, "
-            "target_value, target_unit, progress_ratio, required_annual_rate, "
-            "observed_annual_rate, expected_value_now, status, data_kind, note) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r[14]] = counts.get(r[14], 0) + 1
-    return counts
-
-
-def _finite(x: float | None) -> float | None:
-    return x if x is None or math.isfinite(x) else None

@@ -29,6 +29,7 @@ class Point:
     year: int
     value: float
     data_kind: str = "official"
+    inputs: tuple[str, ...] = ()  # provenance of the staged values behind it
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "name_zh": [i.name_zh for i in indicators],
             "name_en": [i.name_en for i in indicators],
             "unit": [i.unit for i in indicators],
+            "source_unit": [i.source_unit or None for i in indicators],
             "direction": [i.direction for i in indicators],
             "domain": [i.domain or None for i in indicators],
             "definition": [i.definition or None for i in indicators],

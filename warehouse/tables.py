@@ -227,6 +227,12 @@ INDICATORS = Table(
         _c("name_en", "VARCHAR", "English name", "英文名称", nullable=False),
         _c("unit", "VARCHAR", "Canonical unit", "标准计量单位", nullable=False),
         _c(
+            "source_unit",
+            "VARCHAR",
+            "The unit as NBS and most sources write it (万吨标准煤, 亿千瓦时); NULL if none",
+            "来源中的计量单位",
+        ),
+        _c(
             "direction",
             "VARCHAR",
             "Which way is better: higher, lower or neutral",
@@ -1323,8 +1329,8 @@ TARGET_DATA_COVERAGE = Table(
         _c(
             "figures_needed",
             "STRUCT(indicator_code VARCHAR, name_zh VARCHAR, name_en VARCHAR, "
-            "region_code VARCHAR, years INTEGER[], unit VARCHAR, price_basis VARCHAR, "
-            "role VARCHAR, published_in VARCHAR)[]",
+            "region_code VARCHAR, years_needed INTEGER[], unit VARCHAR, price_basis VARCHAR, "
+            "needed_for VARCHAR, published_in VARCHAR)[]",
             "The published figures that would replace demo or missing inputs: indicator, "
             "region, years, unit, price basis, what the figure is for (baseline, latest, "
             "rates, reference) and where it is published",
