@@ -133,11 +133,17 @@ def needs_of(
 
 
 def _citations(con: duckdb.DuckDBPyConnection, provenance: Sequence[str]) -> list[str]:
+    """Who published the inputs: the citation of each staged row named, or of every row
+    of a file named as a whole (a count over a list)."""
     if not provenance:
         return []
     rows = con.execute(
-        "SELECT DISTINCT citation FROM staging.observations "
-        "WHERE list_contains($p, provenance) AND citation IS NOT NULL ORDER BY citation",
+        """SELECT DISTINCT citation FROM (
+             SELECT provenance, archive_sha256, citation FROM staging.observations
+             UNION ALL
+             SELECT provenance, archive_sha256, citation FROM staging.enterprise_designations
+           ) WHERE (list_contains($p, provenance) OR list_contains($p, 'sha256:' || archive_sha256))
+             AND citation IS NOT NULL ORDER BY citation""",
         {"p": list(provenance)},
     ).fetchall()
     return [c for (c,) in rows]
