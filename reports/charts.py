@@ -50,13 +50,14 @@ KIND_FILLS = {"official": INK, "derived": GREY, "demo": "#ffffff"}
 
 # Roles in a trajectory chart, with how each is drawn.
 OBSERVED = "observed 观测值"
+OBSERVED_DEMO = "demo values 演示值 (not real)"
 REFERENCE = "reference 对照"
 PATH = "required path 所需路径"
 BASELINE = "baseline 基准"
 TARGET = "target 目标"
 EXPECTED = "expected now 当前应达"
 PEAK = "maximum 峰值"
-LINE_DASH = {OBSERVED: [1, 0], PATH: [6, 4], REFERENCE: [2, 2]}
+LINE_DASH = {OBSERVED: [1, 0], OBSERVED_DEMO: [5, 2, 1, 2], PATH: [6, 4], REFERENCE: [2, 2]}
 MARKER_SHAPE = {BASELINE: "square", TARGET: "cross", EXPECTED: "diamond", PEAK: "triangle-up"}
 
 STATUS_FILLS = {
@@ -146,13 +147,18 @@ def trajectory(
             base = next((p.value for p in pts if p.year == t.baseline_year), None)
             for p in pts:
                 if base and p.year >= t.baseline_year - 5:  # type: ignore[operator]
-                    rows.append(_row(p.year, p.value / base * 100, role, p.data_kind, p.source))
+                    shown = OBSERVED_DEMO if role == OBSERVED and p.data_kind == "demo" else role
+                    rows.append(_row(p.year, p.value / base * 100, shown, p.data_kind, p.source))
     else:
         level = target_level(t)
         extra = [v for v in (level, t.expected_now, t.baseline_value) if v is not None]
-        factor, unit_label = display_scale(t.indicator_unit, [p.value for p in points] + extra)
+        unit = t.value_unit if t.chained else t.indicator_unit
+        factor, unit_label = display_scale(unit, [p.value for p in points] + extra)
+        if t.chained:
+            unit_label = f"{unit} 指数 (chained change rates 逐年变化率连乘)"
         for p in points:
-            rows.append(_row(p.year, p.value / factor, OBSERVED, p.data_kind, p.source))
+            role = OBSERVED_DEMO if p.data_kind == "demo" else OBSERVED
+            rows.append(_row(p.year, p.value / factor, role, p.data_kind, p.source))
         for year, value in required_path(t):
             rows.append(_row(year, value / factor, PATH))
         if t.baseline_year is not None and t.baseline_value is not None:
@@ -165,11 +171,11 @@ def trajectory(
             top = max(points, key=lambda p: (p.value, p.year))
             rows.append(_row(top.year, top.value / factor, PEAK))
     demo = "demo" in kinds or t.data_kind == "demo"
-    title = _title(
-        [region_name, t.name],
-        [f"target 目标: {target_text(t)} · status 状态: {status_label(t.status)}"],
-        demo,
-    )
+    subtitle = [f"target 目标: {target_text(t)} · status 状态: {status_label(t.status)}"]
+    mixed = _mixed_years(points)
+    if mixed:
+        subtitle.append(mixed)
+    title = _title([region_name, t.name], subtitle, demo)
     roles = {r["role"] for r in rows}
     years = [r["year"] for r in rows] + ([t.target_year] if t.target_year else [])
     x = alt.X(
@@ -227,10 +233,12 @@ def trajectory(
                 ),
             )
         )
-    if OBSERVED in roles or REFERENCE in roles:
+    if roles & {OBSERVED, OBSERVED_DEMO, REFERENCE}:
         layers.append(
             alt.Chart(data)
-            .transform_filter(alt.FieldOneOfPredicate(field="role", oneOf=[OBSERVED, REFERENCE]))
+            .transform_filter(
+                alt.FieldOneOfPredicate(field="role", oneOf=[OBSERVED, OBSERVED_DEMO, REFERENCE])
+            )
             .mark_point(size=45, strokeWidth=1.4, shape="circle", stroke=INK, opacity=1)
             .encode(x=x, y=y, fill=_kind_fill(kinds), tooltip=tooltip)
         )
@@ -264,6 +272,29 @@ def trajectory(
     return finish(chart, description, rows), rows
 
 
+def _years(years: Sequence[int]) -> str:
+    ys = sorted(set(years))
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def _mixed_years(points: Sequence[Point]) -> str:
+    """When one series holds published and demo years, say which are which: the two are
+    drawn as separate lines and never joined."""
+    real = [p.year for p in points if p.data_kind != "demo"]
+    demo = [p.year for p in points if p.data_kind == "demo"]
+    if not real or not demo:
+        return ""
+    return (
+        f"published 公开数据 {_years(real)} · demo 演示数据 {_years(demo)}: two lines, never joined"
+    )
+
+
 def _row(
     year: int,
     value: float,
@@ -285,6 +316,8 @@ def _row(
 
 ROLE_WORDS = {
     OBSERVED: "solid line: observed",
+    OBSERVED_DEMO: "dash-dot line: demo values (generated, not real), never joined to the "
+    "published ones",
     REFERENCE: "dotted: the reference series, indexed",
     PATH: "dashed: the required path from the baseline",
     BASELINE: "□ baseline",

@@ -75,6 +75,15 @@ class Target:
     status: str
     data_kind: str | None
     note: str | None
+    value_unit: str | None = None  # unit of baseline/latest/expected: an index if chained
+    method: str | None = None  # levels | chained_rates
+    on_published_figures: bool = False
+    needs: tuple[str, ...] = ()  # the published figures that would replace demo or gaps
+    sources: tuple[str, ...] = ()  # citations of the published figures used
+
+    @property
+    def chained(self) -> bool:
+        return self.method == "chained_rates"
 
     @property
     def name(self) -> str:
@@ -104,18 +113,61 @@ SELECT t.target_id, t.region_code, t.indicator_code, i.name_zh, i.name_en, i.uni
        t.nature, t.related_indicator_code, r.name_zh || ' ' || r.name_en, t.notes,
        p.baseline_value, p.latest_year,
        p.latest_value, p.progress_ratio, p.required_annual_rate, p.observed_annual_rate,
-       p.expected_value_now, p.status, p.data_kind, p.note
+       p.expected_value_now, p.status, p.data_kind, p.note, p.value_unit, p.method,
+       coalesce(p.data_kind IN ('official', 'derived'), false),
+       coalesce(c.figures_needed, []), coalesce(c.sources, [])
 FROM ref.policy_targets t
-JOIN marts.indicator_progress p USING (target_id)
+JOIN marts.{progress} p USING (target_id)
+LEFT JOIN marts.target_data_coverage c USING (target_id)
 LEFT JOIN ref.indicators i ON i.indicator_code = t.indicator_code
 LEFT JOIN ref.indicators r ON r.indicator_code = t.related_indicator_code
 ORDER BY t.region_code, t.target_id
 """
 
 
-def targets(con: duckdb.DuckDBPyConnection) -> list[Target]:
-    """Every target with its progress (one row each, as marts.indicator_progress)."""
-    return [Target(*row) for row in con.sql(TARGETS_SQL).fetchall()]
+def targets(con: duckdb.DuckDBPyConnection, official: bool = False) -> list[Target]:
+    """Every target with its progress (one row each, as marts.indicator_progress, or on
+    published figures only: marts.indicator_progress_official)."""
+    progress = "indicator_progress_official" if official else "indicator_progress"
+    rows = con.sql(TARGETS_SQL.format(progress=progress)).fetchall()
+    return [Target(*row[:-2], _needs(row[-2]), tuple(row[-1])) for row in rows]
+
+
+def _needs(figures: list[dict]) -> tuple[str, ...]:
+    from warehouse.coverage import Need
+
+    return tuple(
+        Need(
+            f["indicator_code"], f["name_zh"], f["name_en"], f["region_code"],
+            tuple(f["years_needed"]), f["unit"], f["price_basis"], f["needed_for"],
+            f["published_in"] or "",
+        ).text()
+        for f in figures
+    )  # fmt: skip
+
+
+def chained_points(
+    con: duckdb.DuckDBPyConnection, official: bool = False
+) -> dict[str, list[Point]]:
+    """The chained index a chained target was measured on, as chart points."""
+    from warehouse.target_progress import chained_series
+
+    return {
+        tid: [
+            Point(
+                p.year,
+                p.value,
+                "index",
+                p.data_kind,
+                "chained change rates",
+                "",
+                "; ".join(p.inputs[-1:]) or "base year = 100",
+                "100 x prod(1 + r/100)",
+            )
+            for p in pts
+        ]
+        for tid, pts in chained_series(con, official).items()
+    }
 
 
 def series(

@@ -114,20 +114,37 @@ def _doc_short(source_doc: str) -> str:
 # --- index: the three dashboards ---------------------------------------------------
 
 
+def published_line(mine: Sequence[Target]) -> str:
+    """'N of M targets on published figures (K with a status)' for one region."""
+    quantifiable = [t for t in mine if t.status != "not_quantifiable"]
+    published = [t for t in quantifiable if t.on_published_figures]
+    graded = [t for t in published if t.status != "no_data"]
+    return (
+        f"<p class='coverage'><strong>{len(published)} of {len(quantifiable)}</strong> "
+        "quantifiable targets on published figures 依据公开发布数据"
+        f" ({len(graded)} with a status, {len(published) - len(graded)} awaiting a figure); "
+        f"the others use demo figures until the figures each target page lists are "
+        "ingested.</p>"
+    )
+
+
 def index_page(
     ctx: Context,
     targets: Sequence[Target],
     series: dict[tuple[str, str], list[Point]],
     overview: QualityOverview,
+    official_only: bool = False,
 ) -> Page:
     """One dashboard per focus region: status counts and every target with its mark,
-    latest value against target and a small trend."""
+    latest value against target and a small trend. With ``official_only``, the same on
+    published figures only (official.html), no demo input anywhere."""
     page_charts: list[ChartRef] = []
     sections = []
+    prefix = "official-" if official_only else ""
     for code in FOCUS_REGIONS:
         mine = [t for t in targets if t.region_code == code]
         spec, rows = charts.status_counts(mine, ctx.region_names[code])
-        status_chart = ctx.ref(f"status-{code}", spec, main=True)
+        status_chart = ctx.ref(f"status-{prefix}{code}", spec, main=not official_only)
         page_charts.append(status_chart)
         counts_table = table(
             ["Status 状态", "Targets 目标数"],
@@ -138,7 +155,9 @@ def index_page(
             points = series.get((t.region_code, t.indicator_code or ""), [])
             trend = "<span class='muted'>—</span>"
             if points:
-                spark = ctx.ref(f"spark-{t.target_id}", charts.sparkline(t, points), main=False)
+                spark = ctx.ref(
+                    f"spark-{prefix}{t.target_id}", charts.sparkline(t, points), main=False
+                )
                 page_charts.append(spark)
                 trend = chart_div(spark, small=True) + json_script(
                     f"spec-{spark.chart_id}", spark.spec
@@ -171,7 +190,8 @@ def index_page(
         )
         sections.append(
             f"<section id='{e(code)}'><h2>{e(ctx.region_titles[code])}</h2>"
-            f"<div class='grid2'>"
+            + published_line(mine)
+            + "<div class='grid2'>"
             + chart_figure(
                 status_chart,
                 counts_table,
@@ -181,7 +201,7 @@ def index_page(
             + targets_table
             + "</section>"
         )
-    any_demo = any(t.data_kind == "demo" for t in targets)
+    any_demo = any(t.data_kind == "demo" for t in targets) and not official_only
     failed = (
         f"<span class='fail'>{overview.failed} failed</span>" if overview.failed else "0 failed"
     )
@@ -192,8 +212,21 @@ def index_page(
     )
     jump = " · ".join(f"<a href='#{e(c)}'>{e(ctx.region_titles[c])}</a>" for c in FOCUS_REGIONS)
     legend = " ".join(status_badge(s) for s in STATUSES)
+    if official_only:
+        switch = (
+            "<p class='switch'><strong>Published figures only 仅依据公开发布数据</strong>: "
+            "official figures and figures derived from official ones; no demo input. "
+            "<a href='index.html'>Show the statuses with demo figures filling the gaps "
+            "含演示数据的进展 →</a></p>"
+        )
+    else:
+        switch = (
+            "<p class='switch'><a href='official.html'>Show published figures only "
+            "仅显示依据公开发布数据的进展 →</a></p>"
+        )
     body = (
-        _demo_banner(any_demo)
+        switch
+        + _demo_banner(any_demo)
         + "<p>Progress of every quantitative and qualitative target of the five policy "
         "documents, per region. Statuses follow Open SDG's progress measure (observed over "
         "required annual rate; docs/decisions.md §7). Statuses: "
@@ -203,6 +236,9 @@ def index_page(
         + f"<p>Dashboards 仪表板: {jump}</p>"
         + "".join(sections)
     )
+    if official_only:
+        title = "greenstat · 绿色低碳目标进展（公开数据） Target progress, published figures only"
+        return Page("official.html", title, body, "", page_charts)
     return Page("index.html", "greenstat · 绿色低碳目标进展 Target progress", body, "", page_charts)
 
 
@@ -277,7 +313,16 @@ def target_page(
             "As written 原文数值",
             e(f"{t.comparator or ''} {t.value_as_written or '—'}{t.unit_as_written or ''}"),
         ),
-        ("Baseline 基准", f"{num(t.baseline_value, 4)} ({e(t.baseline_year or '—')})"),
+        (
+            "Baseline 基准",
+            f"{num(t.baseline_value, 4)} {e(t.value_unit or '')} ({e(t.baseline_year or '—')})",
+        ),
+        (
+            "Method 方法",
+            "chained published change rates 逐年变化率连乘"
+            if t.chained
+            else "levels of the indicator 指标水平值",
+        ),
         ("Latest 最新", e(latest_text(t))),
         ("Expected now 当前应达", num(t.expected_now, 4)),
         ("Required rate 所需年均变化", _rate(t.required_rate, t.measure)),
@@ -324,10 +369,54 @@ def target_page(
         f"<p><a href='{root}index.html#{e(t.region_code)}'>← {e(region)} dashboard 仪表板</a></p>"
         + _demo_banner(t.data_kind == "demo" or any(p.data_kind == "demo" for p in points))
         + dl
+        + _needs_section(t)
         + chart_html
+        + _sources_section(t)
         + clause
     )
     return Page(target_href(t), f"{t.name} · {region}", body, root, page_charts)
+
+
+def _needs_section(t: Target) -> str:
+    """What published figure would replace the demo (or fill the gap) for this target."""
+    if t.status == "not_quantifiable":
+        return ""
+    if not t.needs:
+        return (
+            "<h2>Figures needed 所需数据</h2><p>None: every input is a published figure. "
+            "所有输入均为公开发布数据。</p>"
+        )
+    items = "".join(f"<li>{e(n)}</li>" for n in t.needs)
+    lead = (
+        "The figures that would replace its demo inputs"
+        if t.data_kind == "demo"
+        else "The published figures it still lacks"
+    )
+    return (
+        f"<h2>Figures needed 所需数据</h2><p>{lead} 替代演示数据所需的公开数据 (ingest them "
+        "with the sector template; <code>greenstat request-data --region "
+        f"{e(t.region_code)} --out need.xlsx</code> writes it pre-filled):</p><ul>{items}</ul>"
+    )
+
+
+def _sources_section(t: Target) -> str:
+    if not t.sources:
+        return ""
+    items = "".join(f"<li>{_linked(c)}</li>" for c in t.sources)
+    return f"<h2>Published sources 公开数据来源</h2><ul class='sources'>{items}</ul>"
+
+
+_URL = re.compile(r"https?://([^\s\]]+)")
+
+
+def _linked(citation: str) -> str:
+    """A citation with its web address shown, scheme dropped and not linked: the site
+    names no address a browser would fetch or follow (it must work offline and leave
+    nothing to chance), yet every published figure stays traceable to its page."""
+    return "".join(
+        e(part) if i % 2 == 0 else f"<span class='url' title='web page 网页'>{e(part)}</span>"
+        for i, part in enumerate(_URL.split(citation))
+    )
 
 
 def _rate(rate: float | None, measure: str) -> str:

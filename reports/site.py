@@ -81,17 +81,23 @@ def build(con: duckdb.DuckDBPyConnection, site_dir: Path, *, export_all: bool = 
         export_all=export_all,
     )
     targets = [t for t in data.targets(con) if t.region_code in ctx.region_names]
+    official = [t for t in data.targets(con, official=True) if t.region_code in ctx.region_names]
     keys = {(t.region_code, t.indicator_code) for t in targets if t.indicator_code}
     keys |= {(t.region_code, t.related_indicator_code) for t in targets if t.related_indicator_code}
     series = data.series(con, keys)  # type: ignore[arg-type]
+    chained = data.chained_points(con)
 
-    pages: list[Page] = [index_page(ctx, targets, series, data.quality_overview(con))]
+    overview = data.quality_overview(con)
+    pages: list[Page] = [
+        index_page(ctx, targets, series, overview),
+        index_page(ctx, official, _published_only(series), overview, official_only=True),
+    ]
     for t in targets:
         pages.append(
             target_page(
                 ctx,
                 t,
-                series.get((t.region_code, t.indicator_code or ""), []),
+                chained.get(t.target_id) or series.get((t.region_code, t.indicator_code or ""), []),
                 series.get((t.region_code, t.related_indicator_code or ""), []),
                 main_chart=t.indicator_code in POWER_INDICATORS,
             )
@@ -126,6 +132,12 @@ def build(con: duckdb.DuckDBPyConnection, site_dir: Path, *, export_all: bool = 
         log.warning("no CJK font found: Chinese text in the PNG/SVG exports may not render")
     log.info("site: %s", result)
     return result
+
+
+def _published_only(
+    series: dict[tuple[str, str], list[data.Point]],
+) -> dict[tuple[str, str], list[data.Point]]:
+    return {k: [p for p in pts if p.data_kind != "demo"] for k, pts in series.items()}
 
 
 def _export(pages: list[Page], out: Path) -> int:

@@ -165,3 +165,33 @@ def test_progress_official_only(demo_home_built: Path) -> None:
     default = greenstat("progress", "--format", "csv", home=demo_home_built)
     kinds = {r["data_kind"] for r in csv.DictReader(default.stdout.splitlines())}
     assert "demo" in kinds and "official" in kinds
+
+
+def test_site_says_what_is_published_and_what_each_target_needs(demo_home_built: Path) -> None:
+    site = demo_home_built / "site"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    official = (site / "official.html").read_text(encoding="utf-8")
+    # per region: N of M targets on published figures, and the switch both ways
+    assert index.count("quantifiable targets on published figures") == 3
+    assert "href='official.html'" in index and "href='index.html'" in official
+    assert 'class="kind demo"' not in official.split("<section", 1)[1]
+    assert 'class="kind demo"' in index.split("<section", 1)[1]
+    water = (site / "targets" / "cn-2025-industry-water-intensity.html").read_text("utf-8")
+    assert "chained published change rates" in water and "index (2020 = 100)" in water
+    assert "Published sources 公开数据来源" in water
+    assert "www.cinic.org.cn/xw/tjsj/1452285.html" in water  # traceable, not linked
+    demo_target = (site / "targets" / "bj-2025-industry-energy-intensity.html").read_text("utf-8")
+    assert "Figures needed 所需数据" in demo_target
+    assert "energy_intensity_industry_change" in demo_target and "2021-2025" in demo_target
+
+
+def test_chart_never_joins_published_and_demo_years(demo_home_built: Path) -> None:
+    page = demo_home_built / "site" / "targets" / "bj-2025-green-factories-national.html"
+    html = page.read_text(encoding="utf-8")
+    spec_text = html.split('id="spec-target-bj-2025-green-factories-national"', 1)[1]
+    spec = json.loads(spec_text.split(">", 1)[1].split("</script>", 1)[0])
+    rows = spec["datasets"]["rows"]
+    roles = {r["kind"]: r["role"] for r in rows if r["kind"]}
+    assert roles["derived"] != roles["demo"]  # two lines: a line joins one role only
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "published 公开数据 2017–2021" in subtitle and "demo 演示数据 2022–2025" in subtitle

@@ -62,6 +62,7 @@ class Assessment:
     inputs: tuple[str, ...]
     kinds: dict[str, str | None]  # role (baseline, latest, rates, reference) -> data kind
     note: str = ""
+    series: tuple[Point, ...] = ()  # what a chained assessment measured: the index
 
     @property
     def status(self) -> str:
@@ -140,6 +141,7 @@ def _on_chain(target: Target, mine: Chain, theirs: Chain | None) -> Assessment |
         inputs,
         kinds,
         note,
+        tuple(series),
     )
 
 
@@ -360,6 +362,19 @@ def assess_all(
         default, official = assess(target, region, t.indicator_code, t.related, t.unit)
         out.append((t, default, official))
     return out
+
+
+def chained_series(
+    con: duckdb.DuckDBPyConnection, official: bool = False
+) -> dict[str, tuple[Point, ...]]:
+    """target_id -> the chained index its progress was measured on (chained targets
+    only), for charts: the same engine, so a chart never disagrees with its status."""
+    return {
+        t.target_id: a.series
+        for t, default, published in assess_all(con)
+        for a in [published if official else default]
+        if a.method == "chained_rates"
+    }
 
 
 def _row(t: TargetRow, a: Assessment) -> dict[str, object]:
