@@ -1192,6 +1192,18 @@ CO2_RECONCILIATION = Table(
 )
 
 
+PROGRESS_STATUS = _c(
+    "status", "VARCHAR", "Progress status", "进展状态", nullable=False, values=PROGRESS_STATUSES
+)
+PROGRESS_KIND = _c(
+    "data_kind",
+    "VARCHAR",
+    "Least certain kind among the values the status uses",
+    "数据性质",
+    values=DATA_KINDS,
+)
+
+
 def _progress_columns() -> tuple[Column, ...]:
     return (
         _c("target_id", "VARCHAR", "Target", "目标编号", nullable=False),
@@ -1231,21 +1243,8 @@ def _progress_columns() -> tuple[Column, ...]:
             "Value expected in the latest year on the required path",
             "按所需路径的当前应达值",
         ),
-        _c(
-            "status",
-            "VARCHAR",
-            "Progress status",
-            "进展状态",
-            nullable=False,
-            values=PROGRESS_STATUSES,
-        ),
-        _c(
-            "data_kind",
-            "VARCHAR",
-            "Least certain kind among the values used",
-            "数据性质",
-            values=DATA_KINDS,
-        ),
+        PROGRESS_STATUS,
+        PROGRESS_KIND,
         _c(
             "method",
             "VARCHAR",
@@ -1296,21 +1295,8 @@ TARGET_DATA_COVERAGE = Table(
         REGION_CODE,
         _c("indicator_code", "VARCHAR", "Indicator of the target", "指标代码"),
         _c("measure", "VARCHAR", "Kind of target", "目标类型", nullable=False, values=MEASURES),
-        _c(
-            "status",
-            "VARCHAR",
-            "Status in marts.indicator_progress",
-            "进展状态",
-            nullable=False,
-            values=PROGRESS_STATUSES,
-        ),
-        _c(
-            "data_kind",
-            "VARCHAR",
-            "Least certain kind among the values the status uses",
-            "数据性质",
-            values=DATA_KINDS,
-        ),
+        PROGRESS_STATUS,
+        PROGRESS_KIND,
         _c(
             "on_published_figures",
             "BOOLEAN",
